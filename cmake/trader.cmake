@@ -19,3 +19,15 @@ function(trader_embed_migrations output)
         VERBATIM
     )
 endfunction()
+
+# trader_embed_text(<output.cpp> <input> <namespace> <function>): a file's text as `std::string_view fn()`.
+function(trader_embed_text output input ns fn)
+    add_custom_command(
+        OUTPUT ${output}
+        COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} -DINPUT=${input} -DNS=${ns} -DFN=${fn}
+                -P ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
+        DEPENDS ${input} ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
+        COMMENT "Embedding ${input}"
+        VERBATIM
+    )
+endfunction()

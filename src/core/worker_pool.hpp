@@ -30,13 +30,17 @@ public:
     long queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
 
     // Runs `fn` on a pool thread and resumes the caller on its own executor with the value (or exception).
-    template <class Fn>
-    task<std::invoke_result_t<Fn&>> run(Fn fn) {
-        using value = std::invoke_result_t<Fn&>;
+    // Name the lambda before awaiting: g++ 12 destroys a lambda temporary whose captures have destructors
+    // twice when it is created inside a co_await expression (tests/unit/core/worker_pool_test.cpp).
+    //   auto job = [sql = std::move(sql)] { ... };
+    //   auto out = co_await pool.run(std::move(job));
+    template <class Fn, class F = std::decay_t<Fn>>
+    task<std::invoke_result_t<F&>> run(Fn&& fn) {
+        using value = std::invoke_result_t<F&>;
         using slot = std::optional<value>;
         auto out = co_await boost::asio::async_initiate<
             const boost::asio::use_awaitable_t<>, void(std::exception_ptr, slot)>(
-            [this](auto handler, Fn f) {
+            [this](auto handler, F f) {
                 queued_.fetch_add(1, std::memory_order_relaxed);
                 boost::asio::post(pool_, [this, h = std::move(handler), f = std::move(f)]() mutable {
                     queued_.fetch_sub(1, std::memory_order_relaxed);
@@ -53,7 +57,7 @@ public:
                     });
                 });
             },
-            boost::asio::use_awaitable, std::move(fn)
+            boost::asio::use_awaitable, F{std::forward<Fn>(fn)}
         );
         co_return std::move(*out);
     }

@@ -2,6 +2,7 @@
 // problem+json in one place (problem.cpp).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,8 +12,17 @@
 #include <boost/json/value.hpp>
 
 #include "core/result.hpp"
+#include "core/task.hpp"
 
 namespace core::http {
+
+// Writes a streamed body (Server-Sent Events) chunk by chunk.
+class body_writer {
+public:
+    virtual ~body_writer() = default;
+    // False once the client is gone; the stream should end.
+    virtual core::task<bool> write(std::string chunk) = 0;
+};
 
 class response {
 public:
@@ -22,6 +32,9 @@ public:
     std::vector<std::pair<std::string, std::string>> headers;
     // Set when the response is a problem; the server renders it with the request id as `instance`.
     std::optional<core::error> problem;
+    // A streamed body: the server sends the headers, then runs this until it returns. The connection closes
+    // afterwards.
+    std::function<core::task<void>(body_writer&)> stream;
 
     response& header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));

@@ -136,6 +136,13 @@ public:
 
     virtual core::task<core::result<void>> commit() = 0;
     virtual core::task<core::result<void>> rollback() = 0;
+
+    // run() with the parameters listed: `co_await tx.query("... $1 ... $2", id, qty)`. Prefer it in
+    // coroutines: g++ 12 miscompiles a braced parameter list inside a co_await expression.
+    template <class... Args>
+    core::task<core::result<rows>> query(std::string sql, Args&&... args) {
+        return run(std::move(sql), params{param(std::forward<Args>(args))...});
+    }
 };
 
 struct pool_stats {
@@ -158,6 +165,16 @@ public:
     // One statement in its own transaction: `read` on a reader, `write` on the writer.
     virtual core::task<core::result<rows>> read(std::string sql, params args = {}) = 0;
     virtual core::task<core::result<rows>> write(std::string sql, params args = {}) = 0;
+
+    // read() / write() with the parameters listed (see transaction::query).
+    template <class... Args>
+    core::task<core::result<rows>> select(std::string sql, Args&&... args) {
+        return read(std::move(sql), params{param(std::forward<Args>(args))...});
+    }
+    template <class... Args>
+    core::task<core::result<rows>> execute(std::string sql, Args&&... args) {
+        return write(std::move(sql), params{param(std::forward<Args>(args))...});
+    }
 
     // A cheap round trip for /readyz.
     virtual core::task<core::result<void>> ping() = 0;

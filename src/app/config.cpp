@@ -1,0 +1,388 @@
+#include "app/config.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace app {
+namespace {
+
+using core::errc;
+using core::fail;
+
+// How one variable is parsed into the config, and how it is printed back.
+struct setting {
+    setting_info info;
+    std::function<std::optional<std::string>(config&, std::string_view)> apply;
+    std::function<std::string(const config&)> show;
+};
+
+template <class T>
+std::optional<T> parse_int(std::string_view text) {
+    T v{};
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || p != text.data() + text.size()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<double> parse_double(std::string_view text) {
+    try {
+        std::size_t used = 0;
+        double v = std::stod(std::string{text}, &used);
+        if (used != text.size() || !std::isfinite(v)) {
+            return std::nullopt;
+        }
+        return v;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+    if (text == "1" || text == "true" || text == "yes" || text == "on") {
+        return true;
+    }
+    if (text == "0" || text == "false" || text == "no" || text == "off") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+// "250ms", "15s", "2m" or a plain number of milliseconds.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    std::int64_t scale = 1;
+    std::string_view digits = text;
+    if (text.ends_with("ms")) {
+        digits = text.substr(0, text.size() - 2);
+    } else if (text.ends_with('s')) {
+        digits = text.substr(0, text.size() - 1);
+        scale = 1000;
+    } else if (text.ends_with('m')) {
+        digits = text.substr(0, text.size() - 1);
+        scale = 60'000;
+    }
+    auto n = parse_int<std::int64_t>(digits);
+    if (!n || *n < 0 || *n > 86'400'000) {
+        return std::nullopt;
+    }
+    return std::chrono::milliseconds{*n * scale};
+}
+
+std::string show_ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
+
+template <class T>
+setting integer(setting_info info, T config::*field, T min, T max) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                auto n = parse_int<T>(v);
+                if (!n || *n < min || *n > max) {
+                    return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+                }
+                c.*field = *n;
+                return std::nullopt;
+            },
+            [=](const config& c) { return std::to_string(c.*field); }};
+}
+
+setting duration(setting_info info, std::chrono::milliseconds config::*field, std::chrono::milliseconds min) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                auto d = parse_duration(v);
+                if (!d || *d < min) {
+                    return "must be a duration such as 250ms, 15s or 2m, at least " + show_ms(min);
+                }
+                c.*field = *d;
+                return std::nullopt;
+            },
+            [=](const config& c) { return show_ms(c.*field); }};
+}
+
+setting boolean(setting_info info, bool config::*field) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                auto b = parse_bool(v);
+                if (!b) {
+                    return "must be 1/0, true/false, yes/no or on/off";
+                }
+                c.*field = *b;
+                return std::nullopt;
+            },
+            [=](const config& c) { return std::string{c.*field ? "1" : "0"}; }};
+}
+
+setting text(setting_info info, std::string config::*field, std::size_t max_length = 4096) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                if (v.size() > max_length) {
+                    return "must be at most " + std::to_string(max_length) + " characters";
+                }
+                c.*field = std::string{v};
+                return std::nullopt;
+            },
+            [=](const config& c) { return c.*field; }};
+}
+
+setting number(setting_info info, double config::*field, double min, double max) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                auto d = parse_double(v);
+                if (!d || *d < min || *d > max) {
+                    return "must be a number from " + std::to_string(min) + " to " + std::to_string(max);
+                }
+                c.*field = *d;
+                return std::nullopt;
+            },
+            [=](const config& c) {
+                std::ostringstream out;
+                out << c.*field;
+                return out.str();
+            }};
+}
+
+const std::vector<setting>& settings() {
+    static const std::vector<setting> table = [] {
+        std::vector<setting> t;
+        t.push_back(text({"TRADER_HOST", "127.0.0.1", "IP address to listen on (0.0.0.0 or :: for every interface)."}, &config::host, 64));
+        t.push_back({{"TRADER_PORT", "8080", "TCP port to listen on; 0 picks a free port (logged at start)."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         auto n = parse_int<int>(v);
+                         if (!n || *n < 0 || *n > 65535) {
+                             return "must be an integer from 0 to 65535";
+                         }
+                         c.port = static_cast<std::uint16_t>(*n);
+                         return std::nullopt;
+                     },
+                     [](const config& c) { return std::to_string(c.port); }});
+        t.push_back(integer<unsigned>({"TRADER_THREADS", "0", "I/O threads, each with its own event loop and listener; 0 = one per core."}, &config::threads, 0U, 256U));
+        t.push_back(integer<unsigned>({"TRADER_WORKERS", "0", "Threads for blocking work (SQLite, password hashing); 0 = max(4, 2 x cores)."}, &config::workers, 0U, 512U));
+        t.push_back(integer<std::size_t>({"TRADER_HEADER_LIMIT", "16384", "Largest request header block in bytes; larger gets 431."}, &config::header_limit, 1024, 1024 * 1024));
+        t.push_back(integer<std::size_t>({"TRADER_BODY_LIMIT", "1048576", "Default largest request body in bytes (routes may allow more); larger gets 413."}, &config::body_limit, 1024, 1024 * 1024 * 1024));
+        t.push_back(duration({"TRADER_READ_TIMEOUT", "15s", "Time a started request has to arrive in full; then 408 and close."}, &config::read_timeout, std::chrono::milliseconds{10}));
+        t.push_back(duration({"TRADER_IDLE_TIMEOUT", "60s", "Keep-alive connections without a request are closed after this."}, &config::idle_timeout, std::chrono::milliseconds{10}));
+        t.push_back(duration({"TRADER_SHUTDOWN_GRACE", "10s", "On SIGTERM/SIGINT, time in-flight requests get to finish before exit."}, &config::shutdown_grace, std::chrono::milliseconds{0}));
+        t.push_back(integer<unsigned>({"TRADER_MAX_CONNECTIONS", "10000", "Open connections beyond this are answered 503 and closed."}, &config::max_connections, 1U, 1'000'000U));
+        t.push_back({{"TRADER_CORS_ORIGINS", "", "Comma-separated origins allowed by CORS (exact, or * for any); empty = CORS off."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         c.cors_origins.clear();
+                         std::string item;
+                         std::istringstream in{std::string{v}};
+                         while (std::getline(in, item, ',')) {
+                             auto b = item.find_first_not_of(' ');
+                             auto e = item.find_last_not_of(' ');
+                             if (b == std::string::npos) {
+                                 continue;
+                             }
+                             item = item.substr(b, e - b + 1);
+                             if (item != "*" && !item.starts_with("http://") && !item.starts_with("https://")) {
+                                 return "each origin must be * or start with http:// or https://";
+                             }
+                             c.cors_origins.push_back(item);
+                         }
+                         return std::nullopt;
+                     },
+                     [](const config& c) {
+                         std::string out;
+                         for (const auto& o : c.cors_origins) {
+                             out += out.empty() ? o : "," + o;
+                         }
+                         return out;
+                     }});
+        t.push_back(number({"TRADER_RATE_LIMIT_RPS", "0", "Requests per second allowed per client address (token bucket); 0 = off."}, &config::rate_limit_rps, 0, 1e9));
+        t.push_back(number({"TRADER_RATE_LIMIT_BURST", "0", "Burst size of the per-address bucket; 0 = 2 x the rate."}, &config::rate_limit_burst, 0, 1e9));
+        t.push_back(text({"TRADER_DATA_DIR", "./var", "Directory for the SQLite database, signing keys and media on the embedded profile."}, &config::data_dir));
+        t.push_back({{"TRADER_DATABASE_URL", "", "postgres://user:password@host:port/db to use PostgreSQL; empty = SQLite in TRADER_DATA_DIR.", true},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         if (!v.empty() && !v.starts_with("postgres://") && !v.starts_with("postgresql://") && !v.starts_with("sqlite:")) {
+                             return "must start with postgres://, postgresql:// or sqlite:";
+                         }
+                         c.database_url = std::string{v};
+                         return std::nullopt;
+                     },
+                     [](const config& c) { return redact_url(c.database_url); }});
+        t.push_back(integer<int>({"TRADER_DB_POOL_SIZE", "8", "PostgreSQL connections in the pool."}, &config::db_pool_size, 1, 1000));
+        t.push_back(integer<int>({"TRADER_SQLITE_READERS", "4", "SQLite reader connections (there is always one writer)."}, &config::sqlite_readers, 1, 64));
+        t.push_back(boolean({"TRADER_AUTO_MIGRATE", "0", "Apply pending migrations at start on PostgreSQL (always done on SQLite)."}, &config::auto_migrate));
+        t.push_back(duration({"TRADER_OUTBOX_POLL_INTERVAL", "200ms", "How often the outbox dispatcher looks for events written by other instances."}, &config::outbox_poll_interval, std::chrono::milliseconds{5}));
+        t.push_back(duration({"TRADER_OUTBOX_CLAIM_TIMEOUT", "30s", "An event claimed by an instance that died is redelivered after this."}, &config::outbox_claim_timeout, std::chrono::milliseconds{100}));
+        t.push_back(integer<int>({"TRADER_OUTBOX_BATCH_SIZE", "100", "Events the dispatcher delivers per round."}, &config::outbox_batch_size, 1, 10000));
+        t.push_back(integer<std::size_t>({"TRADER_WS_MAX_MESSAGE", "65536", "Largest WebSocket message accepted from a client, in bytes."}, &config::ws_max_message, 128, 16 * 1024 * 1024));
+        t.push_back(integer<std::size_t>({"TRADER_WS_SEND_QUEUE", "256", "Messages queued for one WebSocket; a consumer that falls further behind is dropped."}, &config::ws_send_queue, 1, 1'000'000));
+        t.push_back(duration({"TRADER_WS_PING_INTERVAL", "20s", "WebSocket ping interval; a peer that misses two pongs is closed."}, &config::ws_ping_interval, std::chrono::milliseconds{10}));
+        t.push_back(text({"TRADER_JWT_ISSUER", "trader", "`iss` of the access tokens we sign and accept."}, &config::jwt_issuer, 256));
+        t.push_back(text({"TRADER_JWT_AUDIENCE", "trader-api", "`aud` of the access tokens we sign and accept."}, &config::jwt_audience, 256));
+        t.push_back({{"TRADER_ACCESS_TOKEN_TTL", "15m", "Lifetime of access tokens."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         auto d = parse_duration(v);
+                         if (!d || *d < std::chrono::seconds{30} || *d > std::chrono::hours{24}) {
+                             return "must be a duration from 30s to 1440m";
+                         }
+                         c.access_token_ttl = std::chrono::duration_cast<std::chrono::seconds>(*d);
+                         return std::nullopt;
+                     },
+                     [](const config& c) { return std::to_string(c.access_token_ttl.count()) + "s"; }});
+        t.push_back({{"TRADER_LOG_LEVEL", "info", "debug, info, warn or error."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         if (!core::log::parse_level(v, c.log_level)) {
+                             return "must be debug, info, warn or error";
+                         }
+                         return std::nullopt;
+                     },
+                     [](const config& c) {
+                         constexpr std::string_view names[] = {"debug", "info", "warn", "error"};
+                         return std::string{names[static_cast<int>(c.log_level)]};
+                     }});
+        t.push_back(boolean({"TRADER_ACCESS_LOG", "1", "One JSON line per request on stdout."}, &config::access_log));
+        t.push_back(boolean({"TRADER_TEST_HOOKS", "0", "Enables test-only event handlers; never set in production."}, &config::test_hooks));
+        return t;
+    }();
+    return table;
+}
+
+// KEY=VALUE lines; blank lines and # comments ignored; optional quotes around values.
+core::result<std::map<std::string, std::string>> read_config_file(const std::string& path) {
+    std::ifstream in{path};
+    if (!in) {
+        return fail(errc::invalid, "TRADER_CONFIG: cannot read " + path);
+    }
+    std::map<std::string, std::string> out;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        auto b = line.find_first_not_of(" \t");
+        if (b == std::string::npos || line[b] == '#') {
+            continue;
+        }
+        auto eq = line.find('=');
+        if (eq == std::string::npos) {
+            return fail(errc::invalid, "TRADER_CONFIG: " + path + ":" + std::to_string(number) + ": expected NAME=value");
+        }
+        auto key = line.substr(b, eq - b);
+        while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) {
+            key.pop_back();
+        }
+        auto value = line.substr(eq + 1);
+        auto vb = value.find_first_not_of(" \t");
+        value = vb == std::string::npos ? "" : value.substr(vb);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r')) {
+            value.pop_back();
+        }
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+            value = value.substr(1, value.size() - 2);
+        }
+        out[key] = value;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string config::sqlite_path() const {
+    if (database_url.starts_with("sqlite:")) {
+        return database_url.substr(7);
+    }
+    return (std::filesystem::path{data_dir} / "trader.db").string();
+}
+
+const std::vector<setting_info>& settings_table() {
+    static const std::vector<setting_info> infos = [] {
+        std::vector<setting_info> out;
+        out.push_back({"TRADER_CONFIG", "", "Optional file of NAME=value lines; environment variables win over it."});
+        for (const auto& s : settings()) {
+            out.push_back(s.info);
+        }
+        return out;
+    }();
+    return infos;
+}
+
+std::map<std::string, std::string> process_environment() {
+    std::map<std::string, std::string> out;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view kv{*e};
+        if (!kv.starts_with("TRADER_")) {
+            continue;
+        }
+        auto eq = kv.find('=');
+        if (eq != std::string_view::npos) {
+            out.emplace(std::string{kv.substr(0, eq)}, std::string{kv.substr(eq + 1)});
+        }
+    }
+    return out;
+}
+
+core::result<config> load_config(const std::map<std::string, std::string>& environment) {
+    std::map<std::string, std::string> merged;
+    if (auto file = environment.find("TRADER_CONFIG"); file != environment.end() && !file->second.empty()) {
+        auto from_file = read_config_file(file->second);
+        if (!from_file) {
+            return std::move(from_file).error();
+        }
+        merged = std::move(*from_file);
+    }
+    for (const auto& [k, v] : environment) {
+        merged[k] = v;
+    }
+
+    config c;
+    for (const auto& [name, value] : merged) {
+        if (!name.starts_with("TRADER_") || name == "TRADER_CONFIG" || name.starts_with("TRADER_TEST_PG") ||
+            name == "TRADER_TEST_PROFILE") {
+            continue;
+        }
+        const setting* s = nullptr;
+        for (const auto& candidate : settings()) {
+            if (candidate.info.name == name) {
+                s = &candidate;
+                break;
+            }
+        }
+        if (!s) {
+            return fail(errc::invalid, name + ": unknown setting (see docs/configuration.md)");
+        }
+        if (auto problem = s->apply(c, value)) {
+            return fail(errc::invalid, name + "=" + (s->info.secret ? std::string{"<redacted>"} : value) + ": " + *problem);
+        }
+    }
+    if (c.rate_limit_burst == 0) {
+        c.rate_limit_burst = c.rate_limit_rps * 2;
+    }
+    return c;
+}
+
+std::string describe(const config& c) {
+    std::string out;
+    for (const auto& s : settings()) {
+        out += s.info.name;
+        out += '=';
+        out += s.show(c);
+        out += '\n';
+    }
+    return out;
+}
+
+std::string redact_url(std::string_view url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) {
+        return std::string{url};
+    }
+    auto at = url.find('@', scheme + 3);
+    if (at == std::string_view::npos) {
+        return std::string{url};
+    }
+    auto colon = url.find(':', scheme + 3);
+    if (colon == std::string_view::npos || colon > at) {
+        return std::string{url};
+    }
+    return std::string{url.substr(0, colon + 1)} + "***" + std::string{url.substr(at)};
+}
+
+}  // namespace app

@@ -1,0 +1,88 @@
+// The process configuration: TRADER_* environment variables over an optional file over defaults,
+// parsed once into typed settings and validated before anything starts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/log.hpp"
+#include "core/result.hpp"
+
+namespace app {
+
+struct config {
+    // HTTP server
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    unsigned threads = 0;  // 0 = one per core
+    unsigned workers = 0;  // blocking-work pool; 0 = max(4, 2 x cores)
+    std::size_t header_limit = 16 * 1024;
+    std::size_t body_limit = 1024 * 1024;
+    std::chrono::milliseconds read_timeout{15000};
+    std::chrono::milliseconds idle_timeout{60000};
+    std::chrono::milliseconds shutdown_grace{10000};
+    unsigned max_connections = 10000;
+    std::vector<std::string> cors_origins;
+    double rate_limit_rps = 0;  // per client address; 0 = off
+    double rate_limit_burst = 0;
+
+    // Storage
+    std::string data_dir = "./var";
+    std::string database_url;  // empty = SQLite at <data_dir>/trader.db
+    int db_pool_size = 8;
+    int sqlite_readers = 4;
+    bool auto_migrate = false;
+
+    // Events
+    std::chrono::milliseconds outbox_poll_interval{200};
+    int outbox_batch_size = 100;
+    std::chrono::milliseconds outbox_claim_timeout{30000};
+
+    // Real time
+    std::size_t ws_max_message = 64 * 1024;
+    std::size_t ws_send_queue = 256;
+    std::chrono::milliseconds ws_ping_interval{20000};
+
+    // Tokens
+    std::string jwt_issuer = "trader";
+    std::string jwt_audience = "trader-api";
+    std::chrono::seconds access_token_ttl{900};
+
+    // Logging
+    core::log::level log_level = core::log::level::info;
+    bool access_log = true;
+
+    // Test-only routes and event handlers (never on in production).
+    bool test_hooks = false;
+
+    bool uses_postgres() const { return database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"); }
+    std::string sqlite_path() const;
+};
+
+// One setting as documented in docs/configuration.md and printed by `trader config`.
+struct setting_info {
+    std::string_view name;
+    std::string_view default_text;
+    std::string_view help;
+    bool secret = false;
+};
+
+const std::vector<setting_info>& settings_table();
+
+// Reads `environment` (and TRADER_CONFIG's file when set) into a config. The error names the variable.
+core::result<config> load_config(const std::map<std::string, std::string>& environment);
+std::map<std::string, std::string> process_environment();
+
+// `NAME=value` lines of the effective configuration, secrets redacted.
+std::string describe(const config& c);
+
+// Hides the password of a URL: postgres://user:***@host/db
+std::string redact_url(std::string_view url);
+
+}  // namespace app

@@ -1,0 +1,156 @@
+#include "app/runtime.hpp"
+
+#include <filesystem>
+#include <thread>
+
+#include "app/system_routes.hpp"
+#include "app/version.hpp"
+#include "core/clock.hpp"
+#include "core/http/middleware.hpp"
+#include "core/http/pipeline.hpp"
+#include "core/http/router.hpp"
+#include "core/http/server.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "infra/bus/outbox.hpp"
+#include "infra/db/migrations.hpp"
+#include "infra/db/postgres.hpp"
+#include "infra/db/sqlite.hpp"
+
+namespace app {
+
+unsigned worker_threads(const config& c) {
+    if (c.workers > 0) {
+        return c.workers;
+    }
+    return std::max(4U, 2 * std::max(1U, std::thread::hardware_concurrency()));
+}
+
+core::result<std::unique_ptr<infra::db::database>> open_database(const config& c, core::worker_pool& pool) {
+    if (c.uses_postgres()) {
+        infra::db::postgres_settings s;
+        s.url = c.database_url;
+        s.pool_size = c.db_pool_size;
+        return run_sync<core::result<std::unique_ptr<infra::db::database>>>([&] { return infra::db::open_postgres(s); });
+    }
+    infra::db::sqlite_settings s;
+    s.path = c.sqlite_path();
+    s.readers = c.sqlite_readers;
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path{s.path}.parent_path(), ec);
+    return infra::db::open_sqlite(s, pool);
+}
+
+namespace {
+
+// Applies migrations on the embedded profile; on PostgreSQL only when asked (several instances share it).
+bool prepare_schema(const config& c, infra::db::database& db) {
+    auto files = infra::db::load_migrations(infra::db::embedded_migration_files(), db.kind());
+    if (!files) {
+        core::log::error("cannot read migrations").field("cause", files.error().detail);
+        return false;
+    }
+    infra::db::migrator m{db, *files};
+    auto pending = run_sync<core::result<int>>([&] { return m.pending(); });
+    if (!pending) {
+        core::log::error("cannot check migrations").field("cause", pending.error().detail);
+        return false;
+    }
+    if (*pending == 0) {
+        return true;
+    }
+    if (db.kind() == infra::db::dialect::postgres && !c.auto_migrate) {
+        core::log::error("pending migrations: run `trader migrate` or set TRADER_AUTO_MIGRATE=1").field("pending", *pending);
+        return false;
+    }
+    auto applied = run_sync<core::result<int>>([&] { return m.apply(); });
+    if (!applied) {
+        core::log::error("migration failed").field("cause", applied.error().detail);
+        return false;
+    }
+    core::log::info("migrations applied").field("count", *applied);
+    return true;
+}
+
+}  // namespace
+
+int serve(const config& c) {
+    core::system_clock clock;
+    core::metrics::registry metrics;
+    core::worker_pool pool{worker_threads(c)};
+
+    auto opened = open_database(c, pool);
+    if (!opened) {
+        core::log::error("cannot open the database").field("cause", opened.error().detail);
+        return 1;
+    }
+    auto& db = **opened;
+    if (!prepare_schema(c, db)) {
+        return 1;
+    }
+
+    infra::bus::dispatcher events{db, clock, metrics, {c.outbox_poll_interval, c.outbox_batch_size, c.outbox_claim_timeout}};
+    if (c.test_hooks) {
+        // Applies nothing beyond the processed-events row; lets tests observe exactly-once handling.
+        events.add_handler("deliveries_for_test", [](infra::db::transaction&, const infra::bus::event&) -> core::task<core::result<void>> {
+            co_return core::ok();
+        });
+    }
+
+    core::http::router routes;
+    system_routes system{db, metrics};
+    system.register_routes(routes);
+    if (c.test_hooks) {
+        system.register_test_routes(routes);
+    }
+
+    core::http::pipeline pipeline{{c.body_limit, c.access_log, "trader"}, routes, metrics};
+    if (!c.cors_origins.empty()) {
+        pipeline.use(std::make_unique<core::http::cors>(core::http::cors_settings{c.cors_origins}));
+    }
+    std::unique_ptr<core::http::token_bucket_limiter> limiter;
+    if (c.rate_limit_rps > 0) {
+        limiter = std::make_unique<core::http::token_bucket_limiter>(c.rate_limit_rps, c.rate_limit_burst, clock);
+        pipeline.use(std::make_unique<core::http::rate_limit>(*limiter));
+    }
+
+    core::http::server_settings ss;
+    ss.host = c.host;
+    ss.port = c.port;
+    ss.threads = c.threads;
+    ss.header_limit = c.header_limit;
+    ss.read_timeout = c.read_timeout;
+    ss.idle_timeout = c.idle_timeout;
+    ss.shutdown_grace = c.shutdown_grace;
+    ss.max_connections = c.max_connections;
+    core::http::server server{ss, pipeline, metrics};
+    try {
+        server.listen();
+    } catch (const std::exception& e) {
+        core::log::error("cannot listen").field("cause", e.what());
+        return 1;
+    }
+
+    metrics.get_gauge("trader_build_info", "Build of the running binary", {{"version", app::version}}).set(1);
+    metrics.add_callback_gauge("worker_pool_queued", "Blocking jobs waiting for a worker thread", [&pool] { return static_cast<double>(pool.queued()); });
+    metrics.add_callback_gauge("db_pool_idle_connections", "Idle database connections", [&db] { return db.stats().idle; });
+    metrics.add_callback_gauge("db_pool_waiting", "Callers waiting for a database connection", [&db] { return static_cast<double>(db.stats().waiting); });
+
+    server.on_shutdown([&events] { events.stop(); });
+    server.spawn([&events] { return events.run(); });
+
+    core::log::info("listening")
+        .field("host", c.host)
+        .field("port", static_cast<int>(server.port()))
+        .field("threads", static_cast<int>(server.threads()))
+        .field("database", db.kind() == infra::db::dialect::sqlite ? "sqlite" : "postgres")
+        .field("version", app::version);
+    core::log::flush();
+
+    bool drained = server.run();
+    core::log::info("stopped").field("drained", drained);
+    core::log::flush();
+    return 0;
+}
+
+}  // namespace app

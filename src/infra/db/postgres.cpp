@@ -593,7 +593,7 @@ public:
                     .field("error", settled.error().detail);
             }
             socket_.reset();
-            pool_.discard(conn_, "an abandoned transaction could not be rolled back");
+            pool_.discard(conn_, "could not be made ready for reuse");
         }
         auto opened = co_await connect(pool_.settings());
         if (!opened) {

@@ -9,6 +9,7 @@
 #include "app/version.hpp"
 #include "core/log.hpp"
 #include "infra/db/migrations.hpp"
+#include "modules/identity/account_service.hpp"
 
 namespace app {
 
@@ -73,6 +74,69 @@ int migrate(const config& c, bool status_only) {
     return 0;
 }
 
+// Pending migrations are applied on SQLite (as `serve` does); PostgreSQL needs `trader migrate` first unless
+// TRADER_AUTO_MIGRATE is set.
+bool ensure_schema(const config& c, infra::db::database& db) {
+    auto files = infra::db::load_migrations(infra::db::embedded_migration_files(), db.kind());
+    if (!files) {
+        std::cerr << "trader: " << files.error().detail << "\n";
+        return false;
+    }
+    infra::db::migrator m{db, *files};
+    auto pending = run_sync<core::result<int>>([&] { return m.pending(); });
+    if (!pending) {
+        std::cerr << "trader: " << pending.error().detail << "\n";
+        return false;
+    }
+    if (*pending == 0) {
+        return true;
+    }
+    if (db.kind() == infra::db::dialect::postgres && !c.auto_migrate) {
+        std::cerr << "trader: " << *pending << " pending migration(s): run `trader migrate` first\n";
+        return false;
+    }
+    auto applied = run_sync<core::result<int>>([&] { return m.apply(); });
+    if (!applied) {
+        std::cerr << "trader: migrate failed: " << applied.error().detail << "\n";
+        return false;
+    }
+    return true;
+}
+
+int create_admin(const config& c, identity::admin_request request) {
+    core::worker_pool pool{worker_threads(c)};
+    auto opened = open_database(c, pool);
+    if (!opened) {
+        std::cerr << "trader: cannot open the database: " << opened.error().detail << "\n";
+        return exit_failure;
+    }
+    auto& db = **opened;
+    if (!ensure_schema(c, db)) {
+        return exit_failure;
+    }
+    core::system_clock clock;
+    bool password_given = request.password.has_value();
+    auto made = run_sync<core::result<identity::admin_outcome>>([&] {
+        return identity::create_admin(db, pool, clock, std::move(request));
+    });
+    if (!made) {
+        std::cerr << "trader: create-admin failed: " << made.error().detail;
+        for (const auto& f : made.error().fields) {
+            std::cerr << "; " << (f.pointer.size() > 1 ? "--" + f.pointer.substr(1) : f.pointer) << " " << f.message;
+        }
+        std::cerr << "\n";
+        return made.error().code == core::errc::invalid ? exit_usage : exit_failure;
+    }
+    if (made->created) {
+        std::cout << "created admin " << made->user_id << "\n";
+    } else if (made->granted) {
+        std::cout << "granted the admin role to " << made->user_id << (password_given ? " (password unchanged)" : "") << "\n";
+    } else {
+        std::cout << made->user_id << " already is an admin" << (password_given ? " (password unchanged)" : "") << "\n";
+    }
+    return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -86,6 +150,12 @@ int run_cli(int argc, char** argv) {
     auto* openapi_cmd = cli.add_subcommand("openapi", "Print the OpenAPI document of the API");
     auto* config_cmd = cli.add_subcommand("config", "Print the effective configuration, secrets redacted");
     auto* version_cmd = cli.add_subcommand("version", "Print the version");
+    auto* admin_cmd = cli.add_subcommand("create-admin", "Create an admin account, or grant the admin role to an existing one");
+    identity::admin_request admin;
+    std::string admin_password;
+    admin_cmd->add_option("--email", admin.email, "Email address of the account")->required();
+    auto* password_opt = admin_cmd->add_option("--password", admin_password, "Password of a new account (an existing one keeps its own)");
+    admin_cmd->add_option("--name", admin.name, "Name of a new account")->capture_default_str();
 
     try {
         cli.parse(argc, argv);
@@ -113,6 +183,11 @@ int run_cli(int argc, char** argv) {
         code = migrate(*c, static_cast<bool>(*status_cmd));
     } else if (*serve_cmd) {
         code = serve(*c);
+    } else if (*admin_cmd) {
+        if (password_opt->count() > 0) {
+            admin.password = std::move(admin_password);
+        }
+        code = create_admin(*c, std::move(admin));
     }
     core::log::flush();
     return code;

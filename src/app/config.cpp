@@ -76,6 +76,49 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     return std::chrono::milliseconds{*n * scale};
 }
 
+// "30d", "12h", "15m", "90s": lifetimes longer than parse_duration allows.
+std::optional<std::chrono::seconds> parse_lifetime(std::string_view text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    std::int64_t scale = 0;
+    switch (text.back()) {
+        case 's':
+            scale = 1;
+            break;
+        case 'm':
+            scale = 60;
+            break;
+        case 'h':
+            scale = 3600;
+            break;
+        case 'd':
+            scale = 86400;
+            break;
+        default:
+            return std::nullopt;
+    }
+    auto n = parse_int<std::int64_t>(text.substr(0, text.size() - 1));
+    if (!n || *n < 0 || *n > 3650L * 86400) {
+        return std::nullopt;
+    }
+    return std::chrono::seconds{*n * scale};
+}
+
+setting lifetime(setting_info info, std::chrono::seconds config::*field, std::chrono::seconds min, std::chrono::seconds max) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                auto d = parse_lifetime(v);
+                if (!d || *d < min || *d > max) {
+                    return "must be a duration such as 90s, 15m, 12h or 30d, from " + std::to_string(min.count()) + "s to " +
+                           std::to_string(max.count()) + "s";
+                }
+                c.*field = *d;
+                return std::nullopt;
+            },
+            [=](const config& c) { return std::to_string((c.*field).count()) + "s"; }};
+}
+
 std::string show_ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
 template <class T>
@@ -228,6 +271,13 @@ const std::vector<setting>& settings() {
                          return std::nullopt;
                      },
                      [](const config& c) { return std::to_string(c.access_token_ttl.count()) + "s"; }});
+        t.push_back(lifetime({"TRADER_REFRESH_TOKEN_TTL", "30d", "Lifetime of a refresh token; each refresh issues a new one (90s, 15m, 12h or 30d)."}, &config::refresh_token_ttl, std::chrono::minutes{1}, std::chrono::hours{24 * 365}));
+        t.push_back(lifetime({"TRADER_EMAIL_TOKEN_TTL", "24h", "Lifetime of an email verification token."}, &config::email_token_ttl, std::chrono::minutes{1}, std::chrono::hours{24 * 30}));
+        t.push_back(lifetime({"TRADER_PASSWORD_RESET_TTL", "1h", "Lifetime of a password reset token."}, &config::password_reset_ttl, std::chrono::minutes{1}, std::chrono::hours{24}));
+        t.push_back(integer<int>({"TRADER_LOGIN_ACCOUNT_BURST", "5", "Sign-in attempts per account before throttling (429 with Retry-After)."}, &config::login_account_burst, 1, 1000));
+        t.push_back(duration({"TRADER_LOGIN_ACCOUNT_INTERVAL", "1m", "A throttled account regains one sign-in attempt per interval."}, &config::login_account_interval, std::chrono::milliseconds{10}));
+        t.push_back(integer<int>({"TRADER_AUTH_ADDRESS_BURST", "30", "Sign-in, registration and reset requests per client address before throttling."}, &config::auth_address_burst, 1, 1'000'000));
+        t.push_back(duration({"TRADER_AUTH_ADDRESS_INTERVAL", "2s", "A throttled address regains one such request per interval."}, &config::auth_address_interval, std::chrono::milliseconds{1}));
         t.push_back({{"TRADER_LOG_LEVEL", "info", "debug, info, warn or error."},
                      [](config& c, std::string_view v) -> std::optional<std::string> {
                          if (!core::log::parse_level(v, c.log_level)) {

@@ -54,6 +54,15 @@ struct config {
     std::string jwt_audience = "trader-api";
     std::chrono::seconds access_token_ttl{900};
 
+    // Identity: refresh and single-use tokens, sign-in throttling
+    std::chrono::seconds refresh_token_ttl{30L * 24 * 3600};
+    std::chrono::seconds email_token_ttl{24L * 3600};
+    std::chrono::seconds password_reset_ttl{3600};
+    int login_account_burst = 5;  // sign-in attempts per account before throttling
+    std::chrono::milliseconds login_account_interval{60000};  // one more attempt per interval
+    int auth_address_burst = 30;  // sign-in, registration and reset attempts per client address
+    std::chrono::milliseconds auth_address_interval{2000};
+
     // Logging
     core::log::level log_level = core::log::level::info;
     bool access_log = true;

@@ -1,0 +1,49 @@
+// Wiring of the product modules: the one place each module is built from the platform's parts.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "app/config.hpp"
+#include "core/auth.hpp"
+#include "core/clock.hpp"
+#include "core/http/router.hpp"
+#include "core/metrics.hpp"
+#include "core/worker_pool.hpp"
+#include "infra/bus/outbox.hpp"
+#include "infra/db/database.hpp"
+
+namespace app {
+
+// What the platform hands to modules when the process starts.
+struct platform {
+    const config& cfg;
+    const core::clock& clock;
+    core::metrics::registry& metrics;
+    core::worker_pool& workers;
+    infra::db::database& db;
+    infra::bus::dispatcher& events;
+};
+
+// The modules of one process; they live as long as the server.
+class modules {
+public:
+    // Throws std::runtime_error when a module cannot start (the signing keys cannot be opened).
+    explicit modules(platform p);
+    ~modules();
+    modules(const modules&) = delete;
+    modules& operator=(const modules&) = delete;
+    modules(modules&&) = delete;
+    modules& operator=(modules&&) = delete;
+
+    void register_routes(core::http::router& r);
+    // The identity module's verifier of access tokens (signature, claims, revocation list).
+    const core::token_verifier* token_verifier() const;
+
+private:
+    struct state;
+    std::unique_ptr<state> state_;
+};
+
+}  // namespace app

@@ -1,0 +1,100 @@
+#include "modules/identity/module.hpp"
+
+#include <stdexcept>
+
+#include "infra/crypto/jwt.hpp"
+#include "modules/identity/account_service.hpp"
+#include "modules/identity/notification_sender.hpp"
+#include "modules/identity/revocation.hpp"
+#include "modules/identity/routes.hpp"
+#include "modules/identity/session_repo.hpp"
+#include "modules/identity/user_repo.hpp"
+
+namespace identity {
+namespace {
+
+std::unique_ptr<infra::crypto::key_ring> open_keys(const settings& s, const core::clock& clock) {
+    auto ring = infra::crypto::key_ring::open(s.key_dir, clock);
+    if (!ring) {
+        throw std::runtime_error(
+            "cannot open the token signing keys in " + s.key_dir.string() + ": " +
+            ring.error().detail
+        );
+    }
+    return std::move(*ring);
+}
+
+infra::crypto::jwt_settings jwt_settings_of(const settings& s) {
+    infra::crypto::jwt_settings j;
+    j.issuer = s.issuer;
+    j.audience = s.audience;
+    j.access_token_lifetime = s.access_token_ttl;
+    j.key_dir = s.key_dir;
+    return j;
+}
+
+}  // namespace
+
+struct module::parts {
+    parts(dependencies d, const settings& s)
+        : db(d.db),
+          clock(d.clock),
+          keys(open_keys(s, d.clock)),
+          codec(*keys, d.clock, jwt_settings_of(s)),
+          // Long enough that no access token issued before an entry outlives it.
+          revoked(d.clock, s.access_token_ttl + codec.settings().leeway),
+          verifier(codec, revoked),
+          sender(d.clock),
+          auth(d.db, d.clock, d.workers, d.metrics, codec, revoked, sender, s.auth),
+          accounts(d.db, d.clock, revoked),
+          auth_http(auth, *keys),
+          me_http(auth, accounts),
+          admin_http(accounts) {}
+
+    infra::db::database& db;
+    const core::clock& clock;
+    std::unique_ptr<infra::crypto::key_ring> keys;
+    infra::crypto::jwt_codec codec;
+    revocation_list revoked;
+    access_verifier verifier;
+    notification_log sender;
+    auth_service auth;
+    account_service accounts;
+    auth_routes auth_http;
+    me_routes me_http;
+    admin_routes admin_http;
+};
+
+module::module(dependencies deps, const settings& s) :parts_(std::make_unique<parts>(deps, s)) {}
+module::~module() = default;
+
+void module::register_routes(core::http::router& r) {
+    parts_->auth_http.register_routes(r);
+    parts_->me_http.register_routes(r);
+    parts_->admin_http.register_routes(r);
+}
+
+const core::token_verifier& module::token_verifier() const { return parts_->verifier; }
+
+core::task<core::result<void>> module::restore_revocations() {
+    auto since = parts_->clock.now() - parts_->revoked.window();
+    session_repo sessions{parts_->db};
+    auto revoked_sessions = co_await sessions.revoked_since(since);
+    if (!revoked_sessions) {
+        co_return std::move(revoked_sessions).error();
+    }
+    for (const auto& [id, at] : *revoked_sessions) {
+        parts_->revoked.restore_session(id, at);
+    }
+    user_repo users{parts_->db};
+    auto suspended = co_await users.suspended_since(since);
+    if (!suspended) {
+        co_return std::move(suspended).error();
+    }
+    for (const auto& [id, at] : *suspended) {
+        parts_->revoked.restore_user(id, at);
+    }
+    co_return core::ok();
+}
+
+}  // namespace identity

@@ -137,6 +137,33 @@ int create_admin(const config& c, identity::admin_request request) {
     return 0;
 }
 
+int print_routes(const config& c) {
+    core::log::set_level(core::log::level::warn);  // keep stdout to the table
+    auto routes = list_routes(c);
+    if (!routes) {
+        std::cerr << "trader: " << routes.error().detail << "\n";
+        return exit_failure;
+    }
+    for (const auto& r : *routes) {
+        std::string who;
+        switch (r.options.who) {
+            case core::http::access::anyone:
+                who = "anyone";
+                break;
+            case core::http::access::user:
+                who = "user";
+                break;
+            case core::http::access::role:
+                for (const auto& role : r.options.roles) {
+                    who += who.empty() ? role : "," + role;
+                }
+                break;
+        }
+        std::printf("%-7s %-50s %s\n", std::string{core::http::to_string(r.verb)}.c_str(), r.path_template.c_str(), who.c_str());
+    }
+    return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -150,6 +177,7 @@ int run_cli(int argc, char** argv) {
     auto* openapi_cmd = cli.add_subcommand("openapi", "Print the OpenAPI document of the API");
     auto* config_cmd = cli.add_subcommand("config", "Print the effective configuration, secrets redacted");
     auto* version_cmd = cli.add_subcommand("version", "Print the version");
+    auto* routes_cmd = cli.add_subcommand("routes", "List the HTTP routes: method, path template, who may call it");
     auto* admin_cmd = cli.add_subcommand("create-admin", "Create an admin account, or grant the admin role to an existing one");
     identity::admin_request admin;
     std::string admin_password;
@@ -177,7 +205,9 @@ int run_cli(int argc, char** argv) {
         return exit_usage;
     }
     int code = 0;
-    if (*config_cmd) {
+    if (*routes_cmd) {
+        code = print_routes(*c);
+    } else if (*config_cmd) {
         std::cout << describe(*c);
     } else if (*migrate_cmd) {
         code = migrate(*c, static_cast<bool>(*status_cmd));

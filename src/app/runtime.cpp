@@ -1,8 +1,11 @@
 #include "app/runtime.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <thread>
 
+#include "app/live_channel.hpp"
 #include "app/modules.hpp"
 #include "app/system_routes.hpp"
 #include "app/version.hpp"
@@ -11,13 +14,8 @@
 #include "core/http/pipeline.hpp"
 #include "core/http/router.hpp"
 #include "core/http/server.hpp"
-#include "core/http/sse.hpp"
-#include "core/http/websocket.hpp"
-#include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
-#include "core/realtime/hub.hpp"
-#include "core/realtime/topic_policy.hpp"
 #include "infra/bus/outbox.hpp"
 #include "infra/db/migrations.hpp"
 #include "infra/db/postgres.hpp"
@@ -78,142 +76,66 @@ bool prepare_schema(const config& c, infra::db::database& db) {
     return true;
 }
 
-// Live channel (WebSocket at /api/v1/ws, SSE at /api/v1/events): the in-process hub fed by the outbox, the
-// topic policy modules add rules to, and the identity module's access-token verifier, which the pipeline
-// shares.
-class live_channel {
-public:
-    live_channel(
-        const config& c,
-        const core::clock& clock,
-        core::metrics::registry& metrics,
-        infra::db::database& db,
-        infra::bus::dispatcher& events,
-        const core::token_verifier& verifier
-    )
-        : clock_(clock),
-          db_(db),
-          events_(events),
-          verifier_(verifier),
-          hub_(metrics),
-          ws_(websocket_settings_of(c), verifier_, policy_, hub_, metrics),
-          sse_({.send_queue = c.ws_send_queue}, policy_, hub_, metrics) {
-        events.add_listener([this](const infra::bus::event& e) { publish(e); });
-    }
-
-    void register_routes(core::http::router& r, bool test_hooks) {
-        r.add(
-            core::http::method::get, "/api/v1/ws", &core::http::refuse_plain_websocket_request,
-            {.summary = "The live channel: upgrade to a WebSocket."}
-        );
-        r.add(
-            core::http::method::get, "/api/v1/events", std::bind_front(&core::http::sse_endpoint::handle, &sse_),
-            {.who = core::http::access::user, .summary = "Server-Sent Events on the topics named by `topic`."}
-        );
-        if (test_hooks) {
-            r.add(
-                core::http::method::post, "/api/v1/_test/events", std::bind_front(&live_channel::append_events_for_test, this),
-                {.summary = "Test hook: writes events to the outbox."}
-            );
+// Everything that answers requests, built the same way for `serve` and for `trader routes`.
+struct assembly {
+    assembly(const config& c, const core::clock& clock, core::metrics::registry& metrics, core::worker_pool& pool, infra::db::database& db)
+        : events{db, clock, metrics, {c.outbox_poll_interval, c.outbox_batch_size, c.outbox_claim_timeout}},
+          system{db, metrics},
+          product{{c, clock, metrics, pool, db, events}},
+          live{c, clock, metrics, db, events, *product.token_verifier()} {
+        if (c.test_hooks) {
+            // Applies nothing beyond the processed-events row; lets tests observe exactly-once handling.
+            events.add_handler("deliveries_for_test", [](infra::db::transaction&, const infra::bus::event&) -> core::task<core::result<void>> {
+                co_return core::ok();
+            });
+        }
+        system.register_routes(routes);
+        product.register_routes(routes);
+        live.register_routes(routes, c.test_hooks);
+        if (c.test_hooks) {
+            system.register_test_routes(routes);
         }
     }
 
-    void attach(core::http::pipeline& p, core::http::server& s) {
-        p.set_token_verifier(&verifier_);
-        s.set_websocket_service(&ws_);
-        s.on_shutdown([this] { sse_.close_all(); });
-    }
-
-    // Modules add the rules for their topic kinds (`order:`, `delivery:`) here before serving.
-    core::realtime::prefix_topic_policy& policy() { return policy_; }
-
-private:
-    static core::http::websocket_settings websocket_settings_of(const config& c) {
-        core::http::websocket_settings s;
-        s.max_message = c.ws_max_message;
-        s.send_queue = c.ws_send_queue;
-        s.ping_interval = c.ws_ping_interval;
-        // A peer that does not finish the close handshake is cut off well within the shutdown grace.
-        s.close_timeout = std::min(s.close_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(c.shutdown_grace) / 2);
-        return s;
-    }
-
-    // An event goes to its user's topic (`user:<data.user_id>`) and to its aggregate's topic, named by the
-    // noun of its type: `order.placed` about `ord_1` goes to `order:ord_1`.
-    void publish(const infra::bus::event& e) {
-        auto json = boost::json::serialize(e.envelope());
-        if (const auto* data = e.data.if_object()) {
-            const auto* user = data->if_contains("user_id");
-            if (user != nullptr && user->is_string()) {
-                publish_to("user:" + std::string{user->get_string()}, json);
-            }
-        }
-        auto dot = e.type.find('.');
-        if (dot != std::string::npos && !e.aggregate_id.empty()) {
-            publish_to(e.type.substr(0, dot) + ":" + e.aggregate_id, json);
-        }
-    }
-
-    void publish_to(std::string topic, const std::string& json) {
-        if (core::realtime::check_topic(topic)) {
-            hub_.publish(std::move(topic), json);
-        }
-    }
-
-    // POST /api/v1/_test/events {type, aggregate_id, data, count}: `count` copies of one event, in one
-    // transaction, as a module's service would write them.
-    core::task<core::http::response> append_events_for_test(core::http::request& req) {
-        auto body = core::json::parse(req.body);
-        if (!body) {
-            co_return core::http::problem(body.error());
-        }
-        core::json::validator v{*body};
-        auto root = v.root();
-        auto type = root.required_string("type", {.min_length = 3, .max_length = 100});
-        auto aggregate_id = root.required_string("aggregate_id", {.min_length = 1, .max_length = 100});
-        auto data = root.optional_any("data", std::size_t{256} * 1024);
-        auto count = root.optional_int("count", {.min = 1, .max = 1000});
-        root.done();
-        if (!v.ok()) {
-            co_return core::http::problem(v.error());
-        }
-        auto write = std::bind_front(
-            &live_channel::append_in, this, std::move(type), std::move(aggregate_id),
-            data.value_or(boost::json::object{}), count.value_or(1)
-        );
-        auto ids = co_await infra::db::transact(db_, std::move(write));
-        if (!ids) {
-            co_return core::http::problem(ids.error());
-        }
-        events_.notify();
-        co_return core::http::json(201, boost::json::object{{"ids", std::move(*ids)}});
-    }
-
-    core::task<core::result<boost::json::array>> append_in(
-        std::string type, std::string aggregate_id, boost::json::value data, std::int64_t count, infra::db::transaction& tx
-    ) {
-        boost::json::array ids;
-        for (std::int64_t i = 0; i < count; ++i) {
-            auto id = co_await infra::bus::append(tx, clock_, type, aggregate_id, data);
-            if (!id) {
-                co_return std::move(id).error();
-            }
-            ids.emplace_back(*id);
-        }
-        co_return ids;
-    }
-
-    const core::clock& clock_;
-    infra::db::database& db_;
-    infra::bus::dispatcher& events_;
-    const core::token_verifier& verifier_;
-    core::realtime::in_process_hub hub_;
-    core::realtime::prefix_topic_policy policy_;
-    core::http::websocket_endpoint ws_;
-    core::http::sse_endpoint sse_;
+    infra::bus::dispatcher events;
+    core::http::router routes;
+    system_routes system;
+    modules product;
+    live_channel live;
 };
 
 }  // namespace
+
+core::result<std::vector<core::http::route_info>> list_routes(const config& base) {
+    // A throwaway embedded database: the route table does not depend on data.
+    auto dir = std::filesystem::temp_directory_path() / ("trader-routes-" + std::to_string(::getpid()));
+    config c = base;
+    c.data_dir = dir.string();
+    c.database_url.clear();
+    c.test_hooks = false;
+    std::vector<core::http::route_info> out;
+    {
+        core::system_clock clock;
+        core::metrics::registry metrics;
+        core::worker_pool pool{2};
+        auto opened = open_database(c, pool);
+        if (!opened) {
+            return std::move(opened).error();
+        }
+        if (!prepare_schema(c, **opened)) {
+            return core::fail(core::errc::internal, "cannot prepare the schema");
+        }
+        try {
+            assembly parts{c, clock, metrics, pool, **opened};
+            out = parts.routes.routes();
+        } catch (const std::exception& e) {
+            return core::fail(core::errc::internal, e.what());
+        }
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return out;
+}
 
 int serve(const config& c) {
     core::system_clock clock;
@@ -230,25 +152,16 @@ int serve(const config& c) {
         return 1;
     }
 
-    infra::bus::dispatcher events{db, clock, metrics, {c.outbox_poll_interval, c.outbox_batch_size, c.outbox_claim_timeout}};
-    if (c.test_hooks) {
-        // Applies nothing beyond the processed-events row; lets tests observe exactly-once handling.
-        events.add_handler("deliveries_for_test", [](infra::db::transaction&, const infra::bus::event&) -> core::task<core::result<void>> {
-            co_return core::ok();
-        });
+    std::unique_ptr<assembly> parts;
+    try {
+        parts = std::make_unique<assembly>(c, clock, metrics, pool, db);
+    } catch (const std::exception& e) {
+        core::log::error("cannot start the modules").field("cause", e.what());
+        return 1;
     }
-
-    core::http::router routes;
-    system_routes system{db, metrics};
-    system.register_routes(routes);
-    modules product{{c, clock, metrics, pool, db, events}};
-    product.register_routes(routes);
-    if (c.test_hooks) {
-        system.register_test_routes(routes);
-    }
-
-    live_channel live{c, clock, metrics, db, events, *product.token_verifier()};
-    live.register_routes(routes, c.test_hooks);
+    auto& events = parts->events;
+    auto& routes = parts->routes;
+    auto& live = parts->live;
 
     core::http::pipeline pipeline{{c.body_limit, c.access_log, "trader"}, routes, metrics};
     if (!c.cors_origins.empty()) {

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "app/config.hpp"
+#include "core/http/router.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
 #include "core/worker_pool.hpp"
@@ -46,6 +47,9 @@ unsigned worker_threads(const config& c);
 
 // Opens the configured database (creating the data directory for SQLite).
 core::result<std::unique_ptr<infra::db::database>> open_database(const config& c, core::worker_pool& pool);
+
+// The route table `serve` would answer with (for `trader routes` and the OpenAPI check).
+core::result<std::vector<core::http::route_info>> list_routes(const config& c);
 
 // `trader serve`: returns the process exit code.
 int serve(const config& c);

@@ -1,7 +1,7 @@
-// bench_hello: the smallest honest Boost.Beast HTTP/1.1 server, the ceiling `trader serve` is measured
-// against. Same shape as our server: one io_context per thread, each with its own SO_REUSEPORT acceptor
-// on the same port, one coroutine per connection, keep-alive, idle timeout. Answers every request with
-// 200 {"status":"ok"}.
+// bench_hello: the smallest honest Boost.Beast HTTP/1.1 server, the ceiling `trader serve` is
+// measured against. Same shape as our server: one io_context per thread, each with its own
+// SO_REUSEPORT acceptor on the same port, one coroutine per connection, keep-alive, idle timeout.
+// Answers every request with 200 {"status":"ok"}.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

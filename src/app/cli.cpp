@@ -46,7 +46,9 @@ int migrate(const config& c, bool status_only) {
     }
     infra::db::migrator m{db, *files};
     if (status_only) {
-        auto st = run_sync<core::result<std::vector<infra::db::migration_status>>>([&] { return m.status(); });
+        auto st = run_sync<core::result<std::vector<infra::db::migration_status>>>([&] {
+            return m.status();
+        });
         if (!st) {
             std::cerr << "trader: " << st.error().detail << "\n";
             return exit_failure;
@@ -60,7 +62,10 @@ int migrate(const config& c, bool status_only) {
                                                     : "pending";
             pending += s.applied ? 0 : 1;
             mismatch = mismatch || s.checksum_mismatch;
-            std::printf("%-7s %04d     %-25s %s\n", s.file.module.c_str(), s.file.version, s.file.name.c_str(), state.c_str());
+            std::printf(
+                "%-7s %04d     %-25s %s\n", s.file.module.c_str(), s.file.version,
+                s.file.name.c_str(), state.c_str()
+            );
         }
         std::cout << st->size() << " migrations, " << pending << " pending\n";
         return mismatch ? exit_failure : 0;
@@ -74,8 +79,8 @@ int migrate(const config& c, bool status_only) {
     return 0;
 }
 
-// Pending migrations are applied on SQLite (as `serve` does); PostgreSQL needs `trader migrate` first unless
-// TRADER_AUTO_MIGRATE is set.
+// Pending migrations are applied on SQLite (as `serve` does); PostgreSQL needs `trader migrate`
+// first unless TRADER_AUTO_MIGRATE is set.
 bool ensure_schema(const config& c, infra::db::database& db) {
     auto files = infra::db::load_migrations(infra::db::embedded_migration_files(), db.kind());
     if (!files) {
@@ -92,7 +97,8 @@ bool ensure_schema(const config& c, infra::db::database& db) {
         return true;
     }
     if (db.kind() == infra::db::dialect::postgres && !c.auto_migrate) {
-        std::cerr << "trader: " << *pending << " pending migration(s): run `trader migrate` first\n";
+        std::cerr << "trader: " << *pending
+                  << " pending migration(s): run `trader migrate` first\n";
         return false;
     }
     auto applied = run_sync<core::result<int>>([&] { return m.apply(); });
@@ -122,7 +128,8 @@ int create_admin(const config& c, identity::admin_request request) {
     if (!made) {
         std::cerr << "trader: create-admin failed: " << made.error().detail;
         for (const auto& f : made.error().fields) {
-            std::cerr << "; " << (f.pointer.size() > 1 ? "--" + f.pointer.substr(1) : f.pointer) << " " << f.message;
+            std::cerr << "; " << (f.pointer.size() > 1 ? "--" + f.pointer.substr(1) : f.pointer)
+                      << " " << f.message;
         }
         std::cerr << "\n";
         return made.error().code == core::errc::invalid ? exit_usage : exit_failure;
@@ -130,9 +137,11 @@ int create_admin(const config& c, identity::admin_request request) {
     if (made->created) {
         std::cout << "created admin " << made->user_id << "\n";
     } else if (made->granted) {
-        std::cout << "granted the admin role to " << made->user_id << (password_given ? " (password unchanged)" : "") << "\n";
+        std::cout << "granted the admin role to " << made->user_id
+                  << (password_given ? " (password unchanged)" : "") << "\n";
     } else {
-        std::cout << made->user_id << " already is an admin" << (password_given ? " (password unchanged)" : "") << "\n";
+        std::cout << made->user_id << " already is an admin"
+                  << (password_given ? " (password unchanged)" : "") << "\n";
     }
     return 0;
 }
@@ -159,7 +168,10 @@ int print_routes(const config& c) {
                 }
                 break;
         }
-        std::printf("%-7s %-50s %s\n", std::string{core::http::to_string(r.verb)}.c_str(), r.path_template.c_str(), who.c_str());
+        std::printf(
+            "%-7s %-50s %s\n", std::string{core::http::to_string(r.verb)}.c_str(),
+            r.path_template.c_str(), who.c_str()
+        );
     }
     return 0;
 }
@@ -171,18 +183,28 @@ int run_cli(int argc, char** argv) {
     cli.require_subcommand(1);
     cli.set_version_flag("--version", std::string{"trader "} + app::version);
 
-    auto* serve_cmd = cli.add_subcommand("serve", "Serve the HTTP and WebSocket API (settings: docs/configuration.md)");
+    auto* serve_cmd = cli.add_subcommand(
+        "serve", "Serve the HTTP and WebSocket API (settings: docs/configuration.md)"
+    );
     auto* migrate_cmd = cli.add_subcommand("migrate", "Apply pending database migrations");
-    auto* status_cmd = migrate_cmd->add_subcommand("status", "List migrations and whether each is applied");
+    auto* status_cmd =
+        migrate_cmd->add_subcommand("status", "List migrations and whether each is applied");
     auto* openapi_cmd = cli.add_subcommand("openapi", "Print the OpenAPI document of the API");
-    auto* config_cmd = cli.add_subcommand("config", "Print the effective configuration, secrets redacted");
+    auto* config_cmd =
+        cli.add_subcommand("config", "Print the effective configuration, secrets redacted");
     auto* version_cmd = cli.add_subcommand("version", "Print the version");
-    auto* routes_cmd = cli.add_subcommand("routes", "List the HTTP routes: method, path template, who may call it");
-    auto* admin_cmd = cli.add_subcommand("create-admin", "Create an admin account, or grant the admin role to an existing one");
+    auto* routes_cmd = cli.add_subcommand(
+        "routes", "List the HTTP routes: method, path template, who may call it"
+    );
+    auto* admin_cmd = cli.add_subcommand(
+        "create-admin", "Create an admin account, or grant the admin role to an existing one"
+    );
     identity::admin_request admin;
     std::string admin_password;
     admin_cmd->add_option("--email", admin.email, "Email address of the account")->required();
-    auto* password_opt = admin_cmd->add_option("--password", admin_password, "Password of a new account (an existing one keeps its own)");
+    auto* password_opt = admin_cmd->add_option(
+        "--password", admin_password, "Password of a new account (an existing one keeps its own)"
+    );
     admin_cmd->add_option("--name", admin.name, "Name of a new account")->capture_default_str();
 
     try {

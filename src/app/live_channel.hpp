@@ -1,10 +1,9 @@
-// The live channel: WebSocket at /api/v1/ws and SSE at /api/v1/events, fed by the outbox through the
-// in-process hub.
+// The live channel: WebSocket at /api/v1/ws and SSE at /api/v1/events, fed by the outbox through
+// the in-process hub.
 #pragma once
 
-#include <string>
-
 #include <boost/json.hpp>
+#include <string>
 
 #include "app/config.hpp"
 #include "core/auth.hpp"
@@ -23,8 +22,8 @@
 
 namespace app {
 
-// The hub fed by the outbox, the topic policy modules add rules to, and the identity module's access-token
-// verifier, which the pipeline shares.
+// The hub fed by the outbox, the topic policy modules add rules to, and the identity module's
+// access-token verifier, which the pipeline shares.
 class live_channel {
 public:
     live_channel(
@@ -51,12 +50,15 @@ public:
             {.summary = "The live channel: upgrade to a WebSocket."}
         );
         r.add(
-            core::http::method::get, "/api/v1/events", std::bind_front(&core::http::sse_endpoint::handle, &sse_),
-            {.who = core::http::access::user, .summary = "Server-Sent Events on the topics named by `topic`."}
+            core::http::method::get, "/api/v1/events",
+            std::bind_front(&core::http::sse_endpoint::handle, &sse_),
+            {.who = core::http::access::user,
+             .summary = "Server-Sent Events on the topics named by `topic`."}
         );
         if (test_hooks) {
             r.add(
-                core::http::method::post, "/api/v1/_test/events", std::bind_front(&live_channel::append_events_for_test, this),
+                core::http::method::post, "/api/v1/_test/events",
+                std::bind_front(&live_channel::append_events_for_test, this),
                 {.summary = "Test hook: writes events to the outbox."}
             );
         }
@@ -77,13 +79,17 @@ private:
         s.max_message = c.ws_max_message;
         s.send_queue = c.ws_send_queue;
         s.ping_interval = c.ws_ping_interval;
-        // A peer that does not finish the close handshake is cut off well within the shutdown grace.
-        s.close_timeout = std::min(s.close_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(c.shutdown_grace) / 2);
+        // A peer that does not finish the close handshake is cut off well within the shutdown
+        // grace.
+        s.close_timeout = std::min(
+            s.close_timeout,
+            std::chrono::duration_cast<std::chrono::milliseconds>(c.shutdown_grace) / 2
+        );
         return s;
     }
 
-    // An event goes to its user's topic (`user:<data.user_id>`) and to its aggregate's topic, named by the
-    // noun of its type: `order.placed` about `ord_1` goes to `order:ord_1`.
+    // An event goes to its user's topic (`user:<data.user_id>`) and to its aggregate's topic, named
+    // by the noun of its type: `order.placed` about `ord_1` goes to `order:ord_1`.
     void publish(const infra::bus::event& e) {
         auto json = boost::json::serialize(e.envelope());
         if (const auto* data = e.data.if_object()) {
@@ -104,8 +110,8 @@ private:
         }
     }
 
-    // POST /api/v1/_test/events {type, aggregate_id, data, count}: `count` copies of one event, in one
-    // transaction, as a module's service would write them.
+    // POST /api/v1/_test/events {type, aggregate_id, data, count}: `count` copies of one event, in
+    // one transaction, as a module's service would write them.
     core::task<core::http::response> append_events_for_test(core::http::request& req) {
         auto body = core::json::parse(req.body);
         if (!body) {
@@ -114,7 +120,8 @@ private:
         core::json::validator v{*body};
         auto root = v.root();
         auto type = root.required_string("type", {.min_length = 3, .max_length = 100});
-        auto aggregate_id = root.required_string("aggregate_id", {.min_length = 1, .max_length = 100});
+        auto aggregate_id =
+            root.required_string("aggregate_id", {.min_length = 1, .max_length = 100});
         auto data = root.optional_any("data", std::size_t{256} * 1024);
         auto count = root.optional_int("count", {.min = 1, .max = 1000});
         root.done();
@@ -134,7 +141,11 @@ private:
     }
 
     core::task<core::result<boost::json::array>> append_in(
-        std::string type, std::string aggregate_id, boost::json::value data, std::int64_t count, infra::db::transaction& tx
+        std::string type,
+        std::string aggregate_id,
+        boost::json::value data,
+        std::int64_t count,
+        infra::db::transaction& tx
     ) {
         boost::json::array ids;
         for (std::int64_t i = 0; i < count; ++i) {

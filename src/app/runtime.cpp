@@ -30,12 +30,16 @@ unsigned worker_threads(const config& c) {
     return std::max(4U, 2 * std::max(1U, std::thread::hardware_concurrency()));
 }
 
-core::result<std::unique_ptr<infra::db::database>> open_database(const config& c, core::worker_pool& pool) {
+core::result<std::unique_ptr<infra::db::database>> open_database(
+    const config& c, core::worker_pool& pool
+) {
     if (c.uses_postgres()) {
         infra::db::postgres_settings s;
         s.url = c.database_url;
         s.pool_size = c.db_pool_size;
-        return run_sync<core::result<std::unique_ptr<infra::db::database>>>([&] { return infra::db::open_postgres(s); });
+        return run_sync<core::result<std::unique_ptr<infra::db::database>>>([&] {
+            return infra::db::open_postgres(s);
+        });
     }
     infra::db::sqlite_settings s;
     s.path = c.sqlite_path();
@@ -47,7 +51,8 @@ core::result<std::unique_ptr<infra::db::database>> open_database(const config& c
 
 namespace {
 
-// Applies migrations on the embedded profile; on PostgreSQL only when asked (several instances share it).
+// Applies migrations on the embedded profile; on PostgreSQL only when asked (several instances
+// share it).
 bool prepare_schema(const config& c, infra::db::database& db) {
     auto files = infra::db::load_migrations(infra::db::embedded_migration_files(), db.kind());
     if (!files) {
@@ -64,7 +69,8 @@ bool prepare_schema(const config& c, infra::db::database& db) {
         return true;
     }
     if (db.kind() == infra::db::dialect::postgres && !c.auto_migrate) {
-        core::log::error("pending migrations: run `trader migrate` or set TRADER_AUTO_MIGRATE=1").field("pending", *pending);
+        core::log::error("pending migrations: run `trader migrate` or set TRADER_AUTO_MIGRATE=1")
+            .field("pending", *pending);
         return false;
     }
     auto applied = run_sync<core::result<int>>([&] { return m.apply(); });
@@ -78,16 +84,25 @@ bool prepare_schema(const config& c, infra::db::database& db) {
 
 // Everything that answers requests, built the same way for `serve` and for `trader routes`.
 struct assembly {
-    assembly(const config& c, const core::clock& clock, core::metrics::registry& metrics, core::worker_pool& pool, infra::db::database& db)
+    assembly(
+        const config& c,
+        const core::clock& clock,
+        core::metrics::registry& metrics,
+        core::worker_pool& pool,
+        infra::db::database& db
+    )
         : events{db, clock, metrics, {c.outbox_poll_interval, c.outbox_batch_size, c.outbox_claim_timeout}},
           system{db, metrics},
           product{{c, clock, metrics, pool, db, events}},
           live{c, clock, metrics, db, events, *product.token_verifier()} {
         if (c.test_hooks) {
-            // Applies nothing beyond the processed-events row; lets tests observe exactly-once handling.
-            events.add_handler("deliveries_for_test", [](infra::db::transaction&, const infra::bus::event&) -> core::task<core::result<void>> {
-                co_return core::ok();
-            });
+            // Applies nothing beyond the processed-events row; lets tests observe exactly-once
+            // handling.
+            events.add_handler(
+                "deliveries_for_test",
+                [](infra::db::transaction&, const infra::bus::event&)
+                    -> core::task<core::result<void>> { co_return core::ok(); }
+            );
         }
         system.register_routes(routes);
         product.register_routes(routes);
@@ -108,7 +123,8 @@ struct assembly {
 
 core::result<std::vector<core::http::route_info>> list_routes(const config& base) {
     // A throwaway embedded database: the route table does not depend on data.
-    auto dir = std::filesystem::temp_directory_path() / ("trader-routes-" + std::to_string(::getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("trader-routes-" + std::to_string(::getpid()));
     config c = base;
     c.data_dir = dir.string();
     c.database_url.clear();
@@ -169,7 +185,9 @@ int serve(const config& c) {
     }
     std::unique_ptr<core::http::token_bucket_limiter> limiter;
     if (c.rate_limit_rps > 0) {
-        limiter = std::make_unique<core::http::token_bucket_limiter>(c.rate_limit_rps, c.rate_limit_burst, clock);
+        limiter = std::make_unique<core::http::token_bucket_limiter>(
+            c.rate_limit_rps, c.rate_limit_burst, clock
+        );
         pipeline.use(std::make_unique<core::http::rate_limit>(*limiter));
     }
 
@@ -191,10 +209,20 @@ int serve(const config& c) {
     }
     live.attach(pipeline, server);
 
-    metrics.get_gauge("trader_build_info", "Build of the running binary", {{"version", app::version}}).set(1);
-    metrics.add_callback_gauge("worker_pool_queued", "Blocking jobs waiting for a worker thread", [&pool] { return static_cast<double>(pool.queued()); });
-    metrics.add_callback_gauge("db_pool_idle_connections", "Idle database connections", [&db] { return db.stats().idle; });
-    metrics.add_callback_gauge("db_pool_waiting", "Callers waiting for a database connection", [&db] { return static_cast<double>(db.stats().waiting); });
+    metrics
+        .get_gauge("trader_build_info", "Build of the running binary", {{"version", app::version}})
+        .set(1);
+    metrics.add_callback_gauge(
+        "worker_pool_queued", "Blocking jobs waiting for a worker thread",
+        [&pool] { return static_cast<double>(pool.queued()); }
+    );
+    metrics.add_callback_gauge("db_pool_idle_connections", "Idle database connections", [&db] {
+        return db.stats().idle;
+    });
+    metrics.add_callback_gauge(
+        "db_pool_waiting", "Callers waiting for a database connection",
+        [&db] { return static_cast<double>(db.stats().waiting); }
+    );
 
     server.on_shutdown([&events] { events.stop(); });
     server.spawn([&events] { return events.run(); });

@@ -1,16 +1,15 @@
-// The composition root: builds drivers, modules and the server from a config. The only place that knows
-// every part and chooses SQLite or PostgreSQL.
+// The composition root: builds drivers, modules and the server from a config. The only place that
+// knows every part and chooses SQLite or PostgreSQL.
 #pragma once
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "app/config.hpp"
 #include "core/http/router.hpp"
@@ -29,8 +28,7 @@ T run_sync(std::function<core::task<T>()> fn) {
     std::optional<T> out;
     std::exception_ptr failure;
     boost::asio::co_spawn(
-        io,
-        [&]() -> core::task<void> { out.emplace(co_await fn()); },
+        io, [&]() -> core::task<void> { out.emplace(co_await fn()); },
         [&](std::exception_ptr e) {
             failure = e;
             guard.reset();
@@ -46,7 +44,9 @@ T run_sync(std::function<core::task<T>()> fn) {
 unsigned worker_threads(const config& c);
 
 // Opens the configured database (creating the data directory for SQLite).
-core::result<std::unique_ptr<infra::db::database>> open_database(const config& c, core::worker_pool& pool);
+core::result<std::unique_ptr<infra::db::database>> open_database(
+    const config& c, core::worker_pool& pool
+);
 
 // The route table `serve` would answer with (for `trader routes` and the OpenAPI check).
 core::result<std::vector<core::http::route_info>> list_routes(const config& c);

@@ -16,16 +16,22 @@ void system_routes::register_routes(http::router& r) {
     r.add(
         http::method::get, "/healthz",
         [](http::request&) -> core::task<http::response> {
-            // Pre-rendered: this route is the load balancer's heartbeat and the benchmark's reference.
+            // Pre-rendered: this route is the load balancer's heartbeat and the benchmark's
+            // reference.
             co_return http::text(200, R"({"status":"ok"})", "application/json");
         },
         {.summary = "The process is alive."}
     );
-    r.add(http::method::get, "/readyz", std::bind_front(&system_routes::readyz, this), {.summary = "Database reachable, migrations applied."});
+    r.add(
+        http::method::get, "/readyz", std::bind_front(&system_routes::readyz, this),
+        {.summary = "Database reachable, migrations applied."}
+    );
     r.add(
         http::method::get, "/metrics",
         [this](http::request&) -> core::task<http::response> {
-            co_return http::text(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
+            co_return http::text(
+                200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8"
+            );
         },
         {.summary = "Prometheus metrics."}
     );
@@ -62,7 +68,8 @@ core::task<http::response> system_routes::readyz(http::request&) {
             infra::db::migrator m{db_, *files};
             auto pending = co_await m.pending();
             if (!pending) {
-                checks["migrations"] = pending.error().code == core::errc::conflict ? "checksum_mismatch" : "unknown";
+                checks["migrations"] =
+                    pending.error().code == core::errc::conflict ? "checksum_mismatch" : "unknown";
                 ready = false;
             } else if (*pending > 0) {
                 checks["migrations"] = std::to_string(*pending) + " pending";

@@ -9,9 +9,11 @@ namespace app {
 
 class system_routes {
 public:
-    system_routes(infra::db::database& db, core::metrics::registry& metrics) : db_(db), metrics_(metrics) {}
+    system_routes(infra::db::database& db, core::metrics::registry& metrics)
+        : db_(db), metrics_(metrics) {}
     void register_routes(core::http::router& r);
-    // Routes that exist only with TRADER_TEST_HOOKS=1: a slow request for shutdown and timeout tests.
+    // Routes that exist only with TRADER_TEST_HOOKS=1: a slow request for shutdown and timeout
+    // tests.
     void register_test_routes(core::http::router& r);
 
 private:

@@ -20,8 +20,8 @@ struct principal {
     }
 };
 
-// Checks a bearer token and names its principal. The identity module provides the real one; the HTTP
-// layer and the WebSocket hub only see this interface.
+// Checks a bearer token and names its principal. The identity module provides the real one; the
+// HTTP layer and the WebSocket hub only see this interface.
 class token_verifier {
 public:
     virtual ~token_verifier() = default;

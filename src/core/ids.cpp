@@ -19,7 +19,8 @@ std::mt19937_64& rng() {
 
 bool is_crockford(char c) noexcept { return crockford.find(c) != std::string_view::npos; }
 
-constexpr std::string_view b64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view b64url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int b64url_value(char c) noexcept {
     auto pos = b64url.find(c);
@@ -34,7 +35,8 @@ std::string new_id(std::string_view prefix, std::chrono::system_clock::time_poin
     );
     std::uint64_t hi = rng()();
     std::uint64_t lo = rng()();
-    // 128 bits: 48 time bits then 80 random bits, emitted 5 bits at a time (26 chars = 130 bits, top 2 zero).
+    // 128 bits: 48 time bits then 80 random bits, emitted 5 bits at a time (26 chars = 130 bits,
+    // top 2 zero).
     std::array<std::uint8_t, 16> bytes{};
     for (int i = 0; i < 6; ++i) {
         bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
@@ -68,10 +70,13 @@ std::string new_id(std::string_view prefix, std::chrono::system_clock::time_poin
     return out;
 }
 
-std::string new_id(std::string_view prefix) { return new_id(prefix, std::chrono::system_clock::now()); }
+std::string new_id(std::string_view prefix) {
+    return new_id(prefix, std::chrono::system_clock::now());
+}
 
 bool is_id(std::string_view id, std::string_view prefix) noexcept {
-    if (id.size() != prefix.size() + 1 + 26 || !id.starts_with(prefix) || id[prefix.size()] != '_') {
+    if (id.size() != prefix.size() + 1 + 26 || !id.starts_with(prefix) ||
+        id[prefix.size()] != '_') {
         return false;
     }
     for (char c : id.substr(prefix.size() + 1)) {
@@ -149,19 +154,25 @@ result<int> parse_page_limit(std::optional<std::string_view> raw) {
     }
     int value = 0;
     if (raw->empty() || raw->size() > 3) {
-        return fail(error{errc::bad_request, "limit must be an integer from 1 to 100",
-                          {{"/limit", "range", "must be an integer from 1 to 100"}}});
+        return fail(error{
+            errc::bad_request,
+            "limit must be an integer from 1 to 100",
+            {{"/limit", "range", "must be an integer from 1 to 100"}}});
     }
     for (char c : *raw) {
         if (c < '0' || c > '9') {
-            return fail(error{errc::bad_request, "limit must be an integer from 1 to 100",
-                              {{"/limit", "type", "must be an integer from 1 to 100"}}});
+            return fail(error{
+                errc::bad_request,
+                "limit must be an integer from 1 to 100",
+                {{"/limit", "type", "must be an integer from 1 to 100"}}});
         }
         value = value * 10 + (c - '0');
     }
     if (value < 1 || value > max_page_limit) {
-        return fail(error{errc::bad_request, "limit must be an integer from 1 to 100",
-                          {{"/limit", "range", "must be an integer from 1 to 100"}}});
+        return fail(error{
+            errc::bad_request,
+            "limit must be an integer from 1 to 100",
+            {{"/limit", "range", "must be an integer from 1 to 100"}}});
     }
     return value;
 }

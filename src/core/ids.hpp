@@ -11,8 +11,8 @@
 
 namespace core {
 
-// 48-bit millisecond timestamp + 80 random bits in lowercase Crockford base32 (26 chars), so ids sort by
-// creation time as plain strings and are safe to expose.
+// 48-bit millisecond timestamp + 80 random bits in lowercase Crockford base32 (26 chars), so ids
+// sort by creation time as plain strings and are safe to expose.
 std::string new_id(std::string_view prefix);
 std::string new_id(std::string_view prefix, std::chrono::system_clock::time_point at);
 

@@ -76,7 +76,8 @@ void validator::add(std::string pointer, std::string code, std::string message) 
 core::error validator::error() const {
     auto n = errors_.size();
     return core::error{
-        errc::invalid, n == 1 ? "1 field is invalid" : std::to_string(n) + " fields are invalid", errors_};
+        errc::invalid, n == 1 ? "1 field is invalid" : std::to_string(n) + " fields are invalid",
+        errors_};
 }
 
 object_reader::object_reader(validator& v, const boost::json::object* obj, std::string pointer)
@@ -84,7 +85,9 @@ object_reader::object_reader(validator& v, const boost::json::object* obj, std::
 
 bool object_reader::has(std::string_view key) const { return obj_ && obj_->contains(key); }
 
-std::string object_reader::child(std::string_view key) const { return pointer_ + "/" + pointer_escape(key); }
+std::string object_reader::child(std::string_view key) const {
+    return pointer_ + "/" + pointer_escape(key);
+}
 
 const boost::json::value* object_reader::take(std::string_view key, bool required) {
     if (!obj_) {
@@ -103,17 +106,27 @@ const boost::json::value* object_reader::take(std::string_view key, bool require
 
 namespace {
 
-bool check_string(validator& v, const std::string& ptr, std::string_view s, const string_rule& rule) {
+bool check_string(
+    validator& v, const std::string& ptr, std::string_view s, const string_rule& rule
+) {
     auto len = utf8_length(s);
     if (len < rule.min_length) {
-        v.add(ptr, "min_length", rule.min_length == 1 ? "must not be empty" : "must be at least " + std::to_string(rule.min_length) + " characters");
+        v.add(
+            ptr, "min_length",
+            rule.min_length == 1
+                ? "must not be empty"
+                : "must be at least " + std::to_string(rule.min_length) + " characters"
+        );
         return false;
     }
     if (len > rule.max_length) {
-        v.add(ptr, "max_length", "must be at most " + std::to_string(rule.max_length) + " characters");
+        v.add(
+            ptr, "max_length", "must be at most " + std::to_string(rule.max_length) + " characters"
+        );
         return false;
     }
-    if (!rule.one_of.empty() && std::find(rule.one_of.begin(), rule.one_of.end(), s) == rule.one_of.end()) {
+    if (!rule.one_of.empty() &&
+        std::find(rule.one_of.begin(), rule.one_of.end(), s) == rule.one_of.end()) {
         std::string allowed;
         for (auto a : rule.one_of) {
             allowed += allowed.empty() ? "" : ", ";
@@ -127,7 +140,9 @@ bool check_string(validator& v, const std::string& ptr, std::string_view s, cons
 
 }  // namespace
 
-std::optional<std::string> object_reader::optional_string(std::string_view key, const string_rule& rule) {
+std::optional<std::string> object_reader::optional_string(
+    std::string_view key, const string_rule& rule
+) {
     const auto* v = take(key, false);
     if (!v || v->is_null()) {
         return std::nullopt;
@@ -178,7 +193,9 @@ patch<std::string> object_reader::patch_string(std::string_view key, const strin
     return out;
 }
 
-std::optional<std::int64_t> object_reader::optional_int(std::string_view key, const int_rule& rule) {
+std::optional<std::int64_t> object_reader::optional_int(
+    std::string_view key, const int_rule& rule
+) {
     const auto* v = take(key, false);
     if (!v || v->is_null()) {
         return std::nullopt;
@@ -212,7 +229,9 @@ std::int64_t object_reader::required_int(std::string_view key, const int_rule& r
     return optional_int(key, rule).value_or(0);
 }
 
-std::optional<double> object_reader::optional_number(std::string_view key, const number_rule& rule) {
+std::optional<double> object_reader::optional_number(
+    std::string_view key, const number_rule& rule
+) {
     const auto* v = take(key, false);
     if (!v || v->is_null()) {
         return std::nullopt;
@@ -282,7 +301,9 @@ object_reader object_reader::required_object(std::string_view key) {
     return r ? std::move(*r) : object_reader{*v_, nullptr, child(key)};
 }
 
-std::vector<object_reader> object_reader::required_objects(std::string_view key, std::size_t min_items, std::size_t max_items) {
+std::vector<object_reader> object_reader::required_objects(
+    std::string_view key, std::size_t min_items, std::size_t max_items
+) {
     std::vector<object_reader> out;
     const auto* v = take(key, min_items > 0);
     if (!v) {
@@ -294,10 +315,14 @@ std::vector<object_reader> object_reader::required_objects(std::string_view key,
     }
     const auto& arr = v->get_array();
     if (arr.size() < min_items) {
-        v_->add(child(key), "min_items", "must have at least " + std::to_string(min_items) + " items");
+        v_->add(
+            child(key), "min_items", "must have at least " + std::to_string(min_items) + " items"
+        );
     }
     if (arr.size() > max_items) {
-        v_->add(child(key), "max_items", "must have at most " + std::to_string(max_items) + " items");
+        v_->add(
+            child(key), "max_items", "must have at most " + std::to_string(max_items) + " items"
+        );
         return out;
     }
     for (std::size_t i = 0; i < arr.size(); ++i) {
@@ -312,7 +337,11 @@ std::vector<object_reader> object_reader::required_objects(std::string_view key,
 }
 
 std::vector<std::string> object_reader::string_array(
-    std::string_view key, std::size_t min_items, std::size_t max_items, const string_rule& rule, bool required
+    std::string_view key,
+    std::size_t min_items,
+    std::size_t max_items,
+    const string_rule& rule,
+    bool required
 ) {
     std::vector<std::string> out;
     const auto* v = take(key, required);
@@ -325,10 +354,14 @@ std::vector<std::string> object_reader::string_array(
     }
     const auto& arr = v->get_array();
     if (arr.size() < min_items) {
-        v_->add(child(key), "min_items", "must have at least " + std::to_string(min_items) + " items");
+        v_->add(
+            child(key), "min_items", "must have at least " + std::to_string(min_items) + " items"
+        );
     }
     if (arr.size() > max_items) {
-        v_->add(child(key), "max_items", "must have at most " + std::to_string(max_items) + " items");
+        v_->add(
+            child(key), "max_items", "must have at most " + std::to_string(max_items) + " items"
+        );
         return out;
     }
     for (std::size_t i = 0; i < arr.size(); ++i) {
@@ -345,13 +378,18 @@ std::vector<std::string> object_reader::string_array(
     return out;
 }
 
-std::optional<boost::json::value> object_reader::optional_any(std::string_view key, std::size_t max_serialized) {
+std::optional<boost::json::value> object_reader::optional_any(
+    std::string_view key, std::size_t max_serialized
+) {
     const auto* v = take(key, false);
     if (!v || v->is_null()) {
         return std::nullopt;
     }
     if (boost::json::serialize(*v).size() > max_serialized) {
-        v_->add(child(key), "max_size", "must be at most " + std::to_string(max_serialized) + " bytes of JSON");
+        v_->add(
+            child(key), "max_size",
+            "must be at most " + std::to_string(max_serialized) + " bytes of JSON"
+        );
         return std::nullopt;
     }
     return *v;

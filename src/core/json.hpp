@@ -1,15 +1,14 @@
-// The one way request bodies are validated: typed readers that collect every field error with its JSON
-// pointer. Unknown fields are rejected (API.md), so client typos surface at once.
+// The one way request bodies are validated: typed readers that collect every field error with its
+// JSON pointer. Unknown fields are rejected (API.md), so client typos surface at once.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "core/result.hpp"
 
@@ -67,12 +66,20 @@ public:
     object_reader required_object(std::string_view key);
     std::optional<object_reader> optional_object(std::string_view key);
 
-    std::vector<object_reader> required_objects(std::string_view key, std::size_t min_items, std::size_t max_items);
+    std::vector<object_reader> required_objects(
+        std::string_view key, std::size_t min_items, std::size_t max_items
+    );
     std::vector<std::string> string_array(
-        std::string_view key, std::size_t min_items, std::size_t max_items, const string_rule& rule = {}, bool required = false
+        std::string_view key,
+        std::size_t min_items,
+        std::size_t max_items,
+        const string_rule& rule = {},
+        bool required = false
     );
     // A free-form JSON value (attributes, metadata); only its size is bounded.
-    std::optional<boost::json::value> optional_any(std::string_view key, std::size_t max_serialized = 16 * 1024);
+    std::optional<boost::json::value> optional_any(
+        std::string_view key, std::size_t max_serialized = 16 * 1024
+    );
 
     // Reports keys that no call above consumed.
     void done();

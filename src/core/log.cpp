@@ -16,8 +16,8 @@ namespace {
 
 std::atomic<int> min_level{static_cast<int>(level::info)};
 
-// Lines collect in a buffer; a thread writes it out every few milliseconds, or the writer does when it
-// grows large, so a request never waits on the terminal.
+// Lines collect in a buffer; a thread writes it out every few milliseconds, or the writer does when
+// it grows large, so a request never waits on the terminal.
 class sink {
 public:
     sink() : flusher_([this] { run(); }) {}
@@ -126,7 +126,9 @@ bool parse_level(std::string_view text, level& out) noexcept {
 }
 
 void set_level(level min) noexcept { min_level = static_cast<int>(min); }
-bool enabled(level l) noexcept { return static_cast<int>(l) >= min_level.load(std::memory_order_relaxed); }
+bool enabled(level l) noexcept {
+    return static_cast<int>(l) >= min_level.load(std::memory_order_relaxed);
+}
 void flush() noexcept { the_sink().flush(); }
 void write_line(std::string_view json_line) { the_sink().append(json_line); }
 
@@ -204,9 +206,15 @@ line& line::raw_field(std::string_view key, std::string_view json) {
     return *this;
 }
 
-line& line::field(std::string_view key, std::int64_t value) { return raw_field(key, std::to_string(value)); }
-line& line::field(std::string_view key, std::uint64_t value) { return raw_field(key, std::to_string(value)); }
-line& line::field(std::string_view key, bool value) { return raw_field(key, value ? "true" : "false"); }
+line& line::field(std::string_view key, std::int64_t value) {
+    return raw_field(key, std::to_string(value));
+}
+line& line::field(std::string_view key, std::uint64_t value) {
+    return raw_field(key, std::to_string(value));
+}
+line& line::field(std::string_view key, bool value) {
+    return raw_field(key, value ? "true" : "false");
+}
 line& line::field(std::string_view key, double value) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6g", value);

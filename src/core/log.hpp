@@ -1,4 +1,5 @@
-// Structured logging: one JSON object per line on stdout, buffered and flushed by a background thread.
+// Structured logging: one JSON object per line on stdout, buffered and flushed by a background
+// thread.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,8 @@ void flush() noexcept;
 // Appends `text` to `out` as the inside of a JSON string (quotes not included).
 void append_json_escaped(std::string& out, std::string_view text);
 
-// One log line; fields are appended in call order and the line is written when it goes out of scope:
+// One log line; fields are appended in call order and the line is written when it goes out of
+// scope:
 //   log::info("listening").field("port", 8080);
 class line {
 public:
@@ -31,10 +33,16 @@ public:
     ~line();
 
     line& field(std::string_view key, std::string_view value);
-    line& field(std::string_view key, const char* value) { return field(key, std::string_view{value}); }
-    line& field(std::string_view key, const std::string& value) { return field(key, std::string_view{value}); }
+    line& field(std::string_view key, const char* value) {
+        return field(key, std::string_view{value});
+    }
+    line& field(std::string_view key, const std::string& value) {
+        return field(key, std::string_view{value});
+    }
     line& field(std::string_view key, std::int64_t value);
-    line& field(std::string_view key, int value) { return field(key, static_cast<std::int64_t>(value)); }
+    line& field(std::string_view key, int value) {
+        return field(key, static_cast<std::int64_t>(value));
+    }
     line& field(std::string_view key, std::uint64_t value);
     line& field(std::string_view key, double value);
     line& field(std::string_view key, bool value);

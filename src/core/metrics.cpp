@@ -50,7 +50,8 @@ histogram::snapshot histogram::read() const {
 }
 
 std::vector<double> latency_buckets() {
-    return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+            0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 std::string label_text(const labels& l) {
@@ -173,9 +174,11 @@ std::string registry::render() const {
                 for (std::size_t i = 0; i < snap.bounds.size(); ++i) {
                     std::string le;
                     append_number(le, snap.bounds[i]);
-                    out += name + "_bucket" + with_le(key, le) + " " + std::to_string(snap.cumulative[i]) + "\n";
+                    out += name + "_bucket" + with_le(key, le) + " " +
+                           std::to_string(snap.cumulative[i]) + "\n";
                 }
-                out += name + "_bucket" + with_le(key, "+Inf") + " " + std::to_string(snap.count) + "\n";
+                out += name + "_bucket" + with_le(key, "+Inf") + " " + std::to_string(snap.count) +
+                       "\n";
                 out += name + "_sum" + key + " ";
                 append_number(out, snap.sum);
                 out += "\n" + name + "_count" + key + " " + std::to_string(snap.count) + "\n";

@@ -65,10 +65,18 @@ public:
     counter& get_counter(std::string_view name, std::string_view help, const labels& l = {});
     gauge& get_gauge(std::string_view name, std::string_view help, const labels& l = {});
     histogram& get_histogram(
-        std::string_view name, std::string_view help, const std::vector<double>& bounds, const labels& l = {}
+        std::string_view name,
+        std::string_view help,
+        const std::vector<double>& bounds,
+        const labels& l = {}
     );
     // A gauge whose value is read when metrics are scraped (pool sizes, queue depths).
-    void add_callback_gauge(std::string_view name, std::string_view help, std::function<double()> read, const labels& l = {});
+    void add_callback_gauge(
+        std::string_view name,
+        std::string_view help,
+        std::function<double()> read,
+        const labels& l = {}
+    );
 
     // The Prometheus text exposition format (version 0.0.4).
     std::string render() const;

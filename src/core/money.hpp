@@ -20,7 +20,9 @@ public:
     // Number of minor-unit digits (2 for EUR, 0 for JPY, 3 for KWD).
     int exponent() const noexcept { return exponent_; }
 
-    friend bool operator==(const currency& a, const currency& b) noexcept { return a.code_ == b.code_; }
+    friend bool operator==(const currency& a, const currency& b) noexcept {
+        return a.code_ == b.code_;
+    }
 
 private:
     currency(std::array<char, 3> code, int exponent) : code_(code), exponent_(exponent) {}
@@ -35,7 +37,8 @@ public:
     std::int64_t amount() const noexcept { return amount_; }
     const core::currency& currency() const noexcept { return currency_; }
 
-    // Each fails with `invalid` on a currency mismatch or overflow: never wraps, never rounds silently.
+    // Each fails with `invalid` on a currency mismatch or overflow: never wraps, never rounds
+    // silently.
     result<money> plus(const money& other) const;
     result<money> minus(const money& other) const;
     result<money> times(std::int64_t factor) const;

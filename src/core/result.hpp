@@ -60,7 +60,9 @@ struct failure {
     error err;
 };
 
-inline failure fail(errc code, std::string detail = {}) { return failure{error{code, std::move(detail)}}; }
+inline failure fail(errc code, std::string detail = {}) {
+    return failure{error{code, std::move(detail)}};
+}
 inline failure fail(error e) { return failure{std::move(e)}; }
 
 // std::expected-shaped holder of a value or an error (until C++23).
@@ -70,9 +72,10 @@ public:
     using error_type = ::core::error;
     using value_type = T;
 
-    result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+    result(T value)
+        : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     result(failure f) : state_(std::in_place_index<1>, std::move(f.err)) {}  // NOLINT
-    result(error_type e) : state_(std::in_place_index<1>, std::move(e)) {}        // NOLINT
+    result(error_type e) : state_(std::in_place_index<1>, std::move(e)) {}   // NOLINT
 
     bool has_value() const noexcept { return state_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
@@ -116,7 +119,7 @@ public:
 
     result() = default;
     result(failure f) : err_(std::move(f.err)), ok_(false) {}  // NOLINT
-    result(error_type e) : err_(std::move(e)), ok_(false) {}        // NOLINT
+    result(error_type e) : err_(std::move(e)), ok_(false) {}   // NOLINT
 
     bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return ok_; }

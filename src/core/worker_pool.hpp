@@ -2,18 +2,17 @@
 #pragma once
 
 #include <atomic>
-#include <exception>
-#include <functional>
-#include <optional>
-#include <type_traits>
-#include <utility>
-
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <type_traits>
+#include <utility>
 
 #include "core/task.hpp"
 
@@ -29,9 +28,10 @@ public:
     unsigned threads() const noexcept { return threads_; }
     long queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
 
-    // Runs `fn` on a pool thread and resumes the caller on its own executor with the value (or exception).
-    // Name the lambda before awaiting: g++ 12 destroys a lambda temporary whose captures have destructors
-    // twice when it is created inside a co_await expression (tests/unit/core/worker_pool_test.cpp).
+    // Runs `fn` on a pool thread and resumes the caller on its own executor with the value (or
+    // exception). Name the lambda before awaiting: g++ 12 destroys a lambda temporary whose
+    // captures have destructors twice when it is created inside a co_await expression
+    // (tests/unit/core/worker_pool_test.cpp).
     //   auto job = [sql = std::move(sql)] { ... };
     //   auto out = co_await pool.run(std::move(job));
     template <class Fn, class F = std::decay_t<Fn>>
@@ -42,20 +42,24 @@ public:
             const boost::asio::use_awaitable_t<>, void(std::exception_ptr, slot)>(
             [this](auto handler, F f) {
                 queued_.fetch_add(1, std::memory_order_relaxed);
-                boost::asio::post(pool_, [this, h = std::move(handler), f = std::move(f)]() mutable {
-                    queued_.fetch_sub(1, std::memory_order_relaxed);
-                    std::exception_ptr ep;
-                    slot out;
-                    try {
-                        out.emplace(f());
-                    } catch (...) {
-                        ep = std::current_exception();
+                boost::asio::post(
+                    pool_,
+                    [this, h = std::move(handler), f = std::move(f)]() mutable {
+                        queued_.fetch_sub(1, std::memory_order_relaxed);
+                        std::exception_ptr ep;
+                        slot out;
+                        try {
+                            out.emplace(f());
+                        } catch (...) {
+                            ep = std::current_exception();
+                        }
+                        auto ex = boost::asio::get_associated_executor(h);
+                        boost::asio::dispatch(
+                            ex, [h = std::move(h), ep, out = std::move(out)](
+                                ) mutable { std::move(h)(ep, std::move(out)); }
+                        );
                     }
-                    auto ex = boost::asio::get_associated_executor(h);
-                    boost::asio::dispatch(ex, [h = std::move(h), ep, out = std::move(out)]() mutable {
-                        std::move(h)(ep, std::move(out));
-                    });
-                });
+                );
             },
             boost::asio::use_awaitable, F{std::forward<Fn>(fn)}
         );

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <algorithm>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -14,6 +16,3 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/json.hpp>

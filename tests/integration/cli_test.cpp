@@ -14,10 +14,12 @@ namespace {
 // A fresh database for a command-line run on the current profile.
 struct cli_target {
     std::filesystem::path dir = test::make_temp_dir("cli");
-    std::unique_ptr<test::pg_database> pg = test::profile() == "pg" ? std::make_unique<test::pg_database>() : nullptr;
+    std::unique_ptr<test::pg_database> pg =
+        test::profile() == "pg" ? std::make_unique<test::pg_database>() : nullptr;
 
     std::map<std::string, std::string> env() const {
-        std::map<std::string, std::string> e{{"TRADER_DATA_DIR", dir.string()}, {"TRADER_LOG_LEVEL", "warn"}};
+        std::map<std::string, std::string> e{
+            {"TRADER_DATA_DIR", dir.string()}, {"TRADER_LOG_LEVEL", "warn"}};
         if (pg) {
             e["TRADER_DATABASE_URL"] = pg->url();
         }
@@ -71,13 +73,16 @@ TEST(cli, config_prints_effective_values_with_secrets_redacted) {
         f << "# comment\nTRADER_PORT=9090\nTRADER_THREADS=3\n";
     }
     auto [code, out] = test::run_trader(
-        {"config"},
-        {{"TRADER_CONFIG", file.string()}, {"TRADER_THREADS", "5"}, {"TRADER_DATABASE_URL", "postgres://shop:s3cret@db.internal:5432/shop"}}
+        {"config"}, {{"TRADER_CONFIG", file.string()},
+                     {"TRADER_THREADS", "5"},
+                     {"TRADER_DATABASE_URL", "postgres://shop:s3cret@db.internal:5432/shop"}}
     );
     EXPECT_EQ(code, 0) << out;
-    EXPECT_NE(out.find("TRADER_PORT=9090\n"), std::string::npos) << out;     // from the file
-    EXPECT_NE(out.find("TRADER_THREADS=5\n"), std::string::npos) << out;     // environment wins
-    EXPECT_NE(out.find("TRADER_DATABASE_URL=postgres://shop:***@db.internal:5432/shop"), std::string::npos) << out;
+    EXPECT_NE(out.find("TRADER_PORT=9090\n"), std::string::npos) << out;  // from the file
+    EXPECT_NE(out.find("TRADER_THREADS=5\n"), std::string::npos) << out;  // environment wins
+    EXPECT_NE(
+        out.find("TRADER_DATABASE_URL=postgres://shop:***@db.internal:5432/shop"), std::string::npos
+    ) << out;
     EXPECT_EQ(out.find("s3cret"), std::string::npos) << out;
     std::filesystem::remove_all(dir);
 }
@@ -87,7 +92,8 @@ TEST(cli, every_setting_is_documented) {
     ASSERT_TRUE(in) << "docs/configuration.md is missing";
     std::string doc{std::istreambuf_iterator<char>{in}, {}};
     for (const auto& s : app::settings_table()) {
-        EXPECT_NE(doc.find("`" + std::string{s.name} + "`"), std::string::npos) << s.name << " is not in docs/configuration.md";
+        EXPECT_NE(doc.find("`" + std::string{s.name} + "`"), std::string::npos)
+            << s.name << " is not in docs/configuration.md";
     }
 }
 
@@ -128,7 +134,9 @@ TEST(migrations, a_changed_applied_migration_is_an_error) {
     auto db = app::open_database(*loaded, pool);
     ASSERT_TRUE(db) << db.error().detail;
     auto changed = app::run_sync<core::result<infra::db::rows>>([&] {
-        return (*db)->execute("UPDATE schema_migrations SET checksum = 'edited' WHERE module = 'db' AND version = 1");
+        return (*db)->execute(
+            "UPDATE schema_migrations SET checksum = 'edited' WHERE module = 'db' AND version = 1"
+        );
     });
     ASSERT_TRUE(changed);
     EXPECT_EQ(changed->affected(), 1);

@@ -1,11 +1,10 @@
 // The HTTP server through real sockets: routing, problems, limits, timeouts, request ids, metrics,
 // shutdown. Runs once per storage profile.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <future>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "support/trader.hpp"
 
@@ -16,7 +15,12 @@ using test::trader_process;
 
 class http_server : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { server_ = new trader_process(test::trader_options{{{"TRADER_READ_TIMEOUT", "400ms"}, {"TRADER_IDLE_TIMEOUT", "600ms"}, {"TRADER_TEST_HOOKS", "1"}}}); }
+    static void SetUpTestSuite() {
+        server_ = new trader_process(test::trader_options{
+            {{"TRADER_READ_TIMEOUT", "400ms"},
+             {"TRADER_IDLE_TIMEOUT", "600ms"},
+             {"TRADER_TEST_HOOKS", "1"}}});
+    }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
@@ -46,7 +50,8 @@ TEST_F(http_server, unknown_path_is_a_problem_404) {
 }
 
 TEST_F(http_server, wrong_method_is_405_with_allow) {
-    auto r = server_->http().request("POST", "/healthz", "{}", {{"Content-Type", "application/json"}});
+    auto r =
+        server_->http().request("POST", "/healthz", "{}", {{"Content-Type", "application/json"}});
     expect_problem(r, 405, "method-not-allowed");
     EXPECT_EQ(r.header("allow"), "GET, HEAD, OPTIONS");
 }
@@ -84,11 +89,15 @@ TEST_F(http_server, access_log_has_one_json_line_per_request) {
         if (at != std::string::npos) {
             auto b = out.rfind('\n', at);
             auto e = out.find('\n', at);
-            line = out.substr(b == std::string::npos ? 0 : b + 1, e - (b == std::string::npos ? 0 : b + 1));
+            line = out.substr(
+                b == std::string::npos ? 0 : b + 1, e - (b == std::string::npos ? 0 : b + 1)
+            );
         }
     }
     ASSERT_FALSE(line.empty()) << "no access log line";
-    for (auto field : {"\"msg\":\"request\"", "\"method\":\"GET\"", "\"route\":\"/healthz\"", "\"status\":200", "\"duration_ms\":", "\"bytes\":", "\"time\":"}) {
+    for (auto field :
+         {"\"msg\":\"request\"", "\"method\":\"GET\"", "\"route\":\"/healthz\"", "\"status\":200",
+          "\"duration_ms\":", "\"bytes\":", "\"time\":"}) {
         EXPECT_NE(line.find(field), std::string::npos) << field << " missing in " << line;
     }
 }
@@ -99,9 +108,18 @@ TEST_F(http_server, metrics_expose_requests_latency_and_build) {
     auto r = server_->http().get("/metrics");
     ASSERT_EQ(r.status, 200);
     EXPECT_TRUE(r.header("content-type").starts_with("text/plain"));
-    EXPECT_NE(r.body.find(R"(http_requests_total{method="GET",route="/healthz",status="200"})"), std::string::npos) << r.body;
-    EXPECT_NE(r.body.find(R"(http_requests_total{method="GET",route="unmatched",status="404"})"), std::string::npos);
-    EXPECT_NE(r.body.find(R"(http_request_duration_seconds_bucket{route="/healthz",le="+Inf"})"), std::string::npos);
+    EXPECT_NE(
+        r.body.find(R"(http_requests_total{method="GET",route="/healthz",status="200"})"),
+        std::string::npos
+    ) << r.body;
+    EXPECT_NE(
+        r.body.find(R"(http_requests_total{method="GET",route="unmatched",status="404"})"),
+        std::string::npos
+    );
+    EXPECT_NE(
+        r.body.find(R"(http_request_duration_seconds_bucket{route="/healthz",le="+Inf"})"),
+        std::string::npos
+    );
     EXPECT_NE(r.body.find("http_requests_in_flight"), std::string::npos);
     EXPECT_NE(r.body.find("http_open_connections"), std::string::npos);
     EXPECT_NE(r.body.find("trader_build_info{version="), std::string::npos);
@@ -109,7 +127,8 @@ TEST_F(http_server, metrics_expose_requests_latency_and_build) {
 
 TEST_F(http_server, oversized_headers_get_431) {
     auto reply = test::raw_exchange(
-        server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n"
+        server_->port(),
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n"
     );
     EXPECT_TRUE(reply.starts_with("HTTP/1.1 431")) << reply.substr(0, 200);
     EXPECT_NE(reply.find("application/problem+json"), std::string::npos);
@@ -118,7 +137,8 @@ TEST_F(http_server, oversized_headers_get_431) {
 TEST_F(http_server, oversized_body_gets_413_without_reading_it) {
     auto reply = test::raw_exchange(
         server_->port(),
-        "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{"
+        "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+        "2000000\r\n\r\n{"
     );
     EXPECT_TRUE(reply.starts_with("HTTP/1.1 413")) << reply.substr(0, 200);
     EXPECT_NE(reply.find("payload-too-large"), std::string::npos);
@@ -136,14 +156,19 @@ TEST_F(http_server, oversized_chunked_body_gets_413) {
 }
 
 TEST_F(http_server, slow_request_gets_408) {
-    auto reply = test::raw_exchange(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(3));
+    auto reply = test::raw_exchange(
+        server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(3)
+    );
     EXPECT_TRUE(reply.starts_with("HTTP/1.1 408")) << reply;
     EXPECT_NE(reply.find("request-timeout"), std::string::npos);
 }
 
 TEST_F(http_server, idle_keep_alive_connection_is_closed_silently) {
-    auto reply = test::raw_exchange(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(3));
-    // One answer, then the server closes once the idle timeout passes (raw_exchange returns on close).
+    auto reply = test::raw_exchange(
+        server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(3)
+    );
+    // One answer, then the server closes once the idle timeout passes (raw_exchange returns on
+    // close).
     EXPECT_TRUE(reply.starts_with("HTTP/1.1 200")) << reply;
     EXPECT_EQ(reply.find("HTTP/1.1 408"), std::string::npos);
 }
@@ -196,7 +221,8 @@ TEST(http_shutdown, finishes_the_request_in_flight_and_exits_zero) {
 }
 
 TEST(http_shutdown, gives_up_on_requests_past_the_grace_period) {
-    trader_process server{test::trader_options{{{"TRADER_TEST_HOOKS", "1"}, {"TRADER_SHUTDOWN_GRACE", "200ms"}}}};
+    trader_process server{
+        test::trader_options{{{"TRADER_TEST_HOOKS", "1"}, {"TRADER_SHUTDOWN_GRACE", "200ms"}}}};
     auto slow = std::async(std::launch::async, [port = server.port()] {
         test::http_client c{port};
         try {

@@ -1,5 +1,5 @@
-// docs/openapi.yaml and the router describe the same API: every route is documented and every documented
-// operation exists.
+// docs/openapi.yaml and the router describe the same API: every route is documented and every
+// documented operation exists.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -63,10 +63,12 @@ TEST(openapi, documents_exactly_the_routes_the_server_has) {
     auto routed = routed_operations();
     ASSERT_FALSE(routed.empty());
     for (const auto& op : routed) {
-        EXPECT_TRUE(documented.contains(op)) << op.first << " " << op.second << " is routed but not in docs/openapi.yaml";
+        EXPECT_TRUE(documented.contains(op))
+            << op.first << " " << op.second << " is routed but not in docs/openapi.yaml";
     }
     for (const auto& op : documented) {
-        EXPECT_TRUE(routed.contains(op)) << op.first << " " << op.second << " is documented but not routed";
+        EXPECT_TRUE(routed.contains(op))
+            << op.first << " " << op.second << " is documented but not routed";
     }
 }
 

@@ -1,15 +1,15 @@
-// The transactional outbox end to end: events written in the database are delivered to every handler
-// exactly once in effect, also when the server is killed in the middle of dispatching.
+// The transactional outbox end to end: events written in the database are delivered to every
+// handler exactly once in effect, also when the server is killed in the middle of dispatching.
+#include "infra/bus/outbox.hpp"
+
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "app/config.hpp"
 #include "app/runtime.hpp"
 #include "core/clock.hpp"
-#include "infra/bus/outbox.hpp"
 #include "support/trader.hpp"
 
 namespace {
@@ -45,14 +45,17 @@ public:
             for (int i = 0; i < n; ++i) {
                 boost::json::object data;
                 data["n"] = i;
-                auto id = co_await infra::bus::append(tx, clock, "test.happened", "tst_" + std::to_string(i), data);
+                auto id = co_await infra::bus::append(
+                    tx, clock, "test.happened", "tst_" + std::to_string(i), data
+                );
                 if (!id) {
                     co_return std::move(id).error();
                 }
             }
             co_return n;
         };
-        auto done = app::run_sync<core::result<int>>([&] { return infra::db::transact(*db_, body); });
+        auto done =
+            app::run_sync<core::result<int>>([&] { return infra::db::transact(*db_, body); });
         if (!done) {
             throw std::runtime_error(done.error().detail);
         }
@@ -75,11 +78,17 @@ bool wait_until(const std::function<bool()>& done, std::chrono::seconds timeout)
 }
 
 TEST(outbox, delivers_committed_events_to_every_handler) {
-    test::trader_process server{test::trader_options{{{"TRADER_TEST_HOOKS", "1"}, {"TRADER_OUTBOX_POLL_INTERVAL", "20ms"}}}};
+    test::trader_process server{test::trader_options{
+        {{"TRADER_TEST_HOOKS", "1"}, {"TRADER_OUTBOX_POLL_INTERVAL", "20ms"}}}};
     database_probe db{server};
     db.append_events(25);
-    ASSERT_TRUE(wait_until([&] { return db.count("SELECT COUNT(*) FROM events WHERE dispatched_at_ms IS NULL") == 0; }, std::chrono::seconds(20)));
-    EXPECT_EQ(db.count("SELECT COUNT(*) FROM processed_events WHERE handler = 'deliveries_for_test'"), 25);
+    ASSERT_TRUE(wait_until(
+        [&] { return db.count("SELECT COUNT(*) FROM events WHERE dispatched_at_ms IS NULL") == 0; },
+        std::chrono::seconds(20)
+    ));
+    EXPECT_EQ(
+        db.count("SELECT COUNT(*) FROM processed_events WHERE handler = 'deliveries_for_test'"), 25
+    );
 
     auto metrics = server.http().get("/metrics").body;
     EXPECT_NE(metrics.find("outbox_events_dispatched_total 25"), std::string::npos) << metrics;
@@ -88,25 +97,38 @@ TEST(outbox, delivers_committed_events_to_every_handler) {
 
 TEST(outbox, redelivers_after_a_crash_mid_dispatch_without_applying_twice) {
     constexpr int total = 3000;
-    // Small batches and a short claim timeout, so a kill lands mid-way and the claims expire quickly.
+    // Small batches and a short claim timeout, so a kill lands mid-way and the claims expire
+    // quickly.
     std::map<std::string, std::string> env{
-        {"TRADER_TEST_HOOKS", "1"}, {"TRADER_OUTBOX_POLL_INTERVAL", "20ms"}, {"TRADER_OUTBOX_BATCH_SIZE", "10"},
+        {"TRADER_TEST_HOOKS", "1"},
+        {"TRADER_OUTBOX_POLL_INTERVAL", "20ms"},
+        {"TRADER_OUTBOX_BATCH_SIZE", "10"},
         {"TRADER_OUTBOX_CLAIM_TIMEOUT", "500ms"}};
     test::trader_process server{test::trader_options{env}};
     database_probe db{server};
     db.append_events(total);
 
-    ASSERT_TRUE(wait_until([&] { return db.count("SELECT COUNT(*) FROM processed_events") > 0; }, std::chrono::seconds(20)));
+    ASSERT_TRUE(wait_until(
+        [&] { return db.count("SELECT COUNT(*) FROM processed_events") > 0; },
+        std::chrono::seconds(20)
+    ));
     server.signal(SIGKILL);
     EXPECT_EQ(server.wait_exit(), 128 + SIGKILL);
     auto handled_before = db.count("SELECT COUNT(*) FROM processed_events");
-    ASSERT_LT(handled_before, total) << "the kill came after everything was dispatched; nothing was tested";
+    ASSERT_LT(handled_before, total)
+        << "the kill came after everything was dispatched; nothing was tested";
 
     server.restart();
-    ASSERT_TRUE(wait_until([&] { return db.count("SELECT COUNT(*) FROM events WHERE dispatched_at_ms IS NULL") == 0; }, std::chrono::seconds(120)))
-        << db.count("SELECT COUNT(*) FROM events WHERE dispatched_at_ms IS NULL") << " left";
+    ASSERT_TRUE(wait_until(
+        [&] { return db.count("SELECT COUNT(*) FROM events WHERE dispatched_at_ms IS NULL") == 0; },
+        std::chrono::seconds(120)
+    )) << db.count("SELECT COUNT(*) FROM events WHERE dispatched_at_ms IS NULL")
+       << " left";
     // Every event applied exactly once for the handler (the table's key forbids a second row).
-    EXPECT_EQ(db.count("SELECT COUNT(*) FROM processed_events WHERE handler = 'deliveries_for_test'"), total);
+    EXPECT_EQ(
+        db.count("SELECT COUNT(*) FROM processed_events WHERE handler = 'deliveries_for_test'"),
+        total
+    );
     EXPECT_EQ(db.count("SELECT COUNT(DISTINCT event_id) FROM processed_events"), total);
 }
 

@@ -1,6 +1,7 @@
 #include "support/trader.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,8 +18,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "support/env.hpp"
 #include "support/pg_database.hpp"
 
@@ -31,7 +30,11 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 // fork + exec with an exact environment; stdout and stderr appended to `log`.
-pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& log) {
+pid_t spawn(
+    const std::vector<std::string>& args,
+    const std::map<std::string, std::string>& env,
+    const std::string& log
+) {
     std::vector<std::string> env_strings;
     if (const char* path = std::getenv("PATH")) {
         env_strings.push_back(std::string{"PATH="} + path);
@@ -116,11 +119,16 @@ struct http_client::impl {
     }
 };
 
-http_client::http_client(std::uint16_t port) : impl_(std::make_unique<impl>()) { impl_->port = port; }
+http_client::http_client(std::uint16_t port) : impl_(std::make_unique<impl>()) {
+    impl_->port = port;
+}
 http_client::~http_client() = default;
 
 http_response http_client::request(
-    const std::string& method, const std::string& target, const std::string& body, const std::map<std::string, std::string>& headers
+    const std::string& method,
+    const std::string& target,
+    const std::string& body,
+    const std::map<std::string, std::string>& headers
 ) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!impl_->stream) {
@@ -176,12 +184,16 @@ http_response http_client::request(
     throw std::runtime_error("unreachable");
 }
 
-http_response http_client::post_json(const std::string& target, const std::string& json, std::map<std::string, std::string> headers) {
+http_response http_client::post_json(
+    const std::string& target, const std::string& json, std::map<std::string, std::string> headers
+) {
     headers.emplace("Content-Type", "application/json");
     return request("POST", target, json, headers);
 }
 
-std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds wait) {
+std::string raw_exchange(
+    std::uint16_t port, const std::string& bytes, std::chrono::milliseconds wait
+) {
     net::io_context io;
     tcp::socket s{io};
     s.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
@@ -238,7 +250,9 @@ trader_process::~trader_process() {
 
 bool trader_process::postgres() const { return pg_ != nullptr; }
 
-std::string trader_process::database() const { return pg_ ? pg_->url() : (dir_ / "trader.db").string(); }
+std::string trader_process::database() const {
+    return pg_ ? pg_->url() : (dir_ / "trader.db").string();
+}
 
 std::map<std::string, std::string> trader_process::environment() const {
     std::map<std::string, std::string> env{
@@ -273,7 +287,10 @@ void trader_process::start() {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("trader exited during start-up (" + std::to_string(exit_code_of(status)) + "):\n" + output());
+            throw std::runtime_error(
+                "trader exited during start-up (" + std::to_string(exit_code_of(status)) + "):\n" +
+                output()
+            );
         }
         try {
             http_client probe{port_};
@@ -321,7 +338,8 @@ void trader_process::restart() {
     start();
 }
 
-std::pair<int, std::string> trader_process::run_command(const std::vector<std::string>& args) const {
+std::pair<int, std::string> trader_process::run_command(const std::vector<std::string>& args
+) const {
     auto env = environment();
     return run_trader(args, env);
 }
@@ -333,7 +351,9 @@ http_client& trader_process::http() {
     return *client_;
 }
 
-std::pair<int, std::string> run_trader(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+std::pair<int, std::string> run_trader(
+    const std::vector<std::string>& args, const std::map<std::string, std::string>& env
+) {
     auto log = make_temp_dir("cmd") / "out.log";
     pid_t pid = spawn(args, env, log.string());
     int status = 0;

@@ -1,9 +1,10 @@
-// Starts the real `trader` binary for a test, on a free port, against a fresh SQLite file or a fresh
-// PostgreSQL database (TRADER_TEST_PROFILE), and talks HTTP to it.
+// Starts the real `trader` binary for a test, on a free port, against a fresh SQLite file or a
+// fresh PostgreSQL database (TRADER_TEST_PROFILE), and talks HTTP to it.
 #pragma once
 
 #include <sys/types.h>
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -12,8 +13,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 namespace test {
 
@@ -42,19 +41,29 @@ public:
         const std::string& body = "",
         const std::map<std::string, std::string>& headers = {}
     );
-    http_response get(const std::string& target, const std::map<std::string, std::string>& headers = {}) {
+    http_response get(
+        const std::string& target, const std::map<std::string, std::string>& headers = {}
+    ) {
         return request("GET", target, "", headers);
     }
-    http_response post_json(const std::string& target, const std::string& json, std::map<std::string, std::string> headers = {});
+    http_response post_json(
+        const std::string& target,
+        const std::string& json,
+        std::map<std::string, std::string> headers = {}
+    );
 
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
 
-// Sends raw bytes on a fresh connection and returns what the server answered before closing (or before
-// `wait` passed). For malformed-HTTP and timeout tests.
-std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds wait = std::chrono::seconds(5));
+// Sends raw bytes on a fresh connection and returns what the server answered before closing (or
+// before `wait` passed). For malformed-HTTP and timeout tests.
+std::string raw_exchange(
+    std::uint16_t port,
+    const std::string& bytes,
+    std::chrono::milliseconds wait = std::chrono::seconds(5)
+);
 
 std::uint16_t free_port();
 
@@ -105,9 +114,12 @@ private:
 };
 
 // Runs the trader binary with exactly `env` (plus PATH) and returns {exit code, output}.
-std::pair<int, std::string> run_trader(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+std::pair<int, std::string> run_trader(
+    const std::vector<std::string>& args, const std::map<std::string, std::string>& env
+);
 
-// Asserts an RFC 9457 problem: status, content type, `type` ending in `slug`, `instance` = X-Request-Id.
+// Asserts an RFC 9457 problem: status, content type, `type` ending in `slug`, `instance` =
+// X-Request-Id.
 void expect_problem(const http_response& r, int status, const std::string& slug);
 
 }  // namespace test

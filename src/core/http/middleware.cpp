@@ -7,9 +7,10 @@
 namespace core::http {
 
 bool cors::allowed(std::string_view origin) const {
-    return std::any_of(s_.allowed_origins.begin(), s_.allowed_origins.end(), [&](const std::string& o) {
-        return o == "*" || o == origin;
-    });
+    return std::any_of(
+        s_.allowed_origins.begin(), s_.allowed_origins.end(),
+        [&](const std::string& o) { return o == "*" || o == origin; }
+    );
 }
 
 std::optional<response> cors::on_request(request& req) {

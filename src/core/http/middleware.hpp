@@ -29,7 +29,9 @@ struct cors_settings {
     // Exact origins, or "*" for any. Empty = CORS off.
     std::vector<std::string> allowed_origins;
     std::string allowed_methods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-    std::string allowed_headers = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Cart-Token, X-Request-Id";
+    std::string allowed_headers =
+        "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Cart-Token, "
+        "X-Request-Id";
     std::string exposed_headers = "ETag, Location, Retry-After, X-Request-Id";
     int max_age_seconds = 600;
 };
@@ -57,7 +59,8 @@ public:
     virtual decision take(std::string_view key, double cost = 1) = 0;
 };
 
-// In-process token buckets, sharded to keep lock contention low. Redis can stand behind the same interface.
+// In-process token buckets, sharded to keep lock contention low. Redis can stand behind the same
+// interface.
 class token_bucket_limiter final : public rate_limiter {
 public:
     // `rate` tokens per second, bursts up to `burst`.

@@ -11,14 +11,16 @@ namespace core::http {
 namespace {
 
 bool is_hex(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
 }
 
 // W3C traceparent: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, not all zeros.
 bool valid_traceparent(std::string_view t) {
-    return t.size() == 55 && t.substr(0, 3) == "00-" && t[35] == '-' && t[52] == '-' && is_hex(t.substr(3, 32)) &&
-           is_hex(t.substr(36, 16)) && is_hex(t.substr(53, 2)) && t.substr(3, 32) != std::string(32, '0') &&
-           t.substr(36, 16) != std::string(16, '0');
+    return t.size() == 55 && t.substr(0, 3) == "00-" && t[35] == '-' && t[52] == '-' &&
+           is_hex(t.substr(3, 32)) && is_hex(t.substr(36, 16)) && is_hex(t.substr(53, 2)) &&
+           t.substr(3, 32) != std::string(32, '0') && t.substr(36, 16) != std::string(16, '0');
 }
 
 std::string random_hex(std::size_t n) {
@@ -39,7 +41,8 @@ std::string random_hex(std::size_t n) {
 // Our span in the caller's trace, or a new trace.
 std::string next_traceparent(std::optional<std::string_view> incoming) {
     if (incoming && valid_traceparent(*incoming)) {
-        return "00-" + std::string{incoming->substr(3, 32)} + "-" + random_hex(16) + "-" + std::string{incoming->substr(53, 2)};
+        return "00-" + std::string{incoming->substr(3, 32)} + "-" + random_hex(16) + "-" +
+               std::string{incoming->substr(53, 2)};
     }
     return "00-" + random_hex(32) + "-" + random_hex(16) + "-01";
 }
@@ -70,7 +73,9 @@ pipeline::pipeline(pipeline_settings settings, router& routes, core::metrics::re
       routes_(routes),
       metrics_(metrics),
       in_flight_(metrics.get_gauge("http_requests_in_flight", "Requests being handled now")),
-      unhandled_(metrics.get_counter("http_unhandled_exceptions_total", "Handlers that threw instead of returning an error")) {}
+      unhandled_(metrics.get_counter(
+          "http_unhandled_exceptions_total", "Handlers that threw instead of returning an error"
+      )) {}
 
 pipeline::~pipeline() = default;
 
@@ -86,8 +91,10 @@ std::optional<response> pipeline::authenticate(request& req, const route_info& r
     auto auth = req.header("authorization");
     if (auth) {
         constexpr std::string_view scheme = "Bearer ";
-        if (auth->size() <= scheme.size() || !std::equal(scheme.begin(), scheme.end(), auth->begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        if (auth->size() <= scheme.size() ||
+            !std::equal(scheme.begin(), scheme.end(), auth->begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
             })) {
             return problem(core::error{core::errc::unauthenticated, "expected a Bearer token"});
         }
@@ -96,8 +103,11 @@ std::optional<response> pipeline::authenticate(request& req, const route_info& r
         }
         auto who = verifier_->verify(auth->substr(scheme.size()));
         if (!who) {
-            log::info("token refused").field("request_id", req.request_id).field("reason", who.error().detail);
-            return problem(core::error{core::errc::unauthenticated, "the access token is invalid or expired"});
+            log::info("token refused")
+                .field("request_id", req.request_id)
+                .field("reason", who.error().detail);
+            return problem(core::error{
+                core::errc::unauthenticated, "the access token is invalid or expired"});
         }
         req.principal = std::move(*who);
     }
@@ -106,27 +116,31 @@ std::optional<response> pipeline::authenticate(request& req, const route_info& r
             return std::nullopt;
         case access::user:
             if (!req.principal) {
-                return problem(core::error{core::errc::unauthenticated, "sign in to call this route"});
+                return problem(core::error{
+                    core::errc::unauthenticated, "sign in to call this route"});
             }
             return std::nullopt;
         case access::role:
             if (!req.principal) {
-                return problem(core::error{core::errc::unauthenticated, "sign in to call this route"});
+                return problem(core::error{
+                    core::errc::unauthenticated, "sign in to call this route"});
             }
             for (const auto& r : route.options.roles) {
                 if (req.principal->has_role(r)) {
                     return std::nullopt;
                 }
             }
-            return problem(core::error{core::errc::forbidden, "your account may not call this route"});
+            return problem(core::error{
+                core::errc::forbidden, "your account may not call this route"});
     }
     return std::nullopt;
 }
 
 core::task<response> pipeline::handle(request& req) {
     auto incoming_id = req.header("x-request-id");
-    req.request_id = incoming_id && core::is_acceptable_request_id(*incoming_id) ? std::string{*incoming_id}
-                                                                                 : core::new_request_id();
+    req.request_id = incoming_id && core::is_acceptable_request_id(*incoming_id)
+                         ? std::string{*incoming_id}
+                         : core::new_request_id();
     req.traceparent = next_traceparent(req.header("traceparent"));
     in_flight_.add();
 
@@ -148,10 +162,12 @@ core::task<response> pipeline::handle(request& req) {
                 res.header("Allow", allow_header(match.allowed));
             } else if (match.path_found) {
                 res = problem(core::error{
-                    core::errc::method_not_allowed, std::string{to_string(req.verb)} + " is not allowed here"});
+                    core::errc::method_not_allowed,
+                    std::string{to_string(req.verb)} + " is not allowed here"});
                 res.header("Allow", allow_header(match.allowed));
             } else {
-                res = problem(core::error{core::errc::not_found, "no route for " + std::string{req.path()}});
+                res = problem(core::error{
+                    core::errc::not_found, "no route for " + std::string{req.path()}});
             }
         } else {
             req.route_template = match.route->path_template;
@@ -163,7 +179,10 @@ core::task<response> pipeline::handle(request& req) {
                     res = co_await (*match.target)(req);
                 } catch (const std::exception& e) {
                     unhandled_.inc();
-                    log::error("handler failed").field("request_id", req.request_id).field("route", req.route_template).field("cause", e.what());
+                    log::error("handler failed")
+                        .field("request_id", req.request_id)
+                        .field("route", req.route_template)
+                        .field("cause", e.what());
                     res = problem(core::error{core::errc::internal, e.what()});
                 }
             }
@@ -206,13 +225,16 @@ void pipeline::finish(request& req, response& res) {
 }
 
 pipeline::route_stats& pipeline::stats_for(const request& req) {
-    // Per-thread cache so the hot path takes no lock; the registry is consulted once per route and thread.
+    // Per-thread cache so the hot path takes no lock; the registry is consulted once per route and
+    // thread.
     thread_local std::unordered_map<std::string, route_stats> cache;
-    std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(this)) + std::string{req.route_template};
+    std::string key =
+        std::to_string(reinterpret_cast<std::uintptr_t>(this)) + std::string{req.route_template};
     auto it = cache.find(key);
     if (it == cache.end()) {
         route_stats s;
-        auto route = req.route_template.empty() ? std::string{"unmatched"} : std::string{req.route_template};
+        auto route =
+            req.route_template.empty() ? std::string{"unmatched"} : std::string{req.route_template};
         s.duration = &metrics_.get_histogram(
             "http_request_duration_seconds", "Time from request read to response written, by route",
             core::metrics::latency_buckets(), {{"route", route}}
@@ -239,7 +261,9 @@ void pipeline::record(const request& req, const response& res, std::size_t bytes
     if (it == counters.end()) {
         auto& c = metrics_.get_counter(
             "http_requests_total", "Requests answered, by method, route template and status",
-            {{"method", std::string{to_string(req.verb)}}, {"route", std::string{route}}, {"status", std::to_string(res.status)}}
+            {{"method", std::string{to_string(req.verb)}},
+             {"route", std::string{route}},
+             {"status", std::to_string(res.status)}}
         );
         it = counters.emplace(std::move(key), &c).first;
     }
@@ -249,7 +273,10 @@ void pipeline::record(const request& req, const response& res, std::size_t bytes
     if (settings_.access_log && log::enabled(log::level::info)) {
         auto line = log::info("request");
         line.field("request_id", req.request_id)
-            .field("trace_id", req.traceparent.size() == 55 ? std::string_view{req.traceparent}.substr(3, 32) : "")
+            .field(
+                "trace_id",
+                req.traceparent.size() == 55 ? std::string_view{req.traceparent}.substr(3, 32) : ""
+            )
             .field("method", to_string(req.verb))
             .field("route", route)
             .field("path", req.path())

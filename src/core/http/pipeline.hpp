@@ -1,5 +1,6 @@
-// Turns a parsed request into a response: request id, middleware, routing, authentication, the handler,
-// problem rendering, metrics and the access log. Knows nothing of sockets, so it is tested directly.
+// Turns a parsed request into a response: request id, middleware, routing, authentication, the
+// handler, problem rendering, metrics and the access log. Knows nothing of sockets, so it is tested
+// directly.
 #pragma once
 
 #include <chrono>
@@ -40,7 +41,8 @@ public:
 
     core::task<response> handle(request& req);
 
-    // Renders a response the transport made by itself (431, 408, 400, 413) and records it like any other.
+    // Renders a response the transport made by itself (431, 408, 400, 413) and records it like any
+    // other.
     response transport_error(request& req, core::error err);
 
     // Called once per finished request by the transport, with the bytes written.

@@ -61,7 +61,8 @@ void for_each_query_pair(std::string_view qs, Fn&& fn) {
 
 core::error bad_param(std::string_view name, std::string_view code, std::string message) {
     return core::error{
-        core::errc::bad_request, "query parameter '" + std::string{name} + "' " + message,
+        core::errc::bad_request,
+        "query parameter '" + std::string{name} + "' " + message,
         {{"/" + std::string{name}, std::string{code}, std::move(message)}}};
 }
 
@@ -90,7 +91,9 @@ std::string_view to_string(method m) noexcept {
 }
 
 method parse_method(std::string_view text) noexcept {
-    for (auto m : {method::get, method::head, method::post, method::put, method::patch, method::del, method::options}) {
+    for (auto m :
+         {method::get, method::head, method::post, method::put, method::patch, method::del,
+          method::options}) {
         if (text == to_string(m)) {
             return m;
         }
@@ -150,7 +153,9 @@ std::vector<std::string> request::query_all(std::string_view name) const {
     return out;
 }
 
-result<std::optional<std::int64_t>> request::query_int(std::string_view name, std::int64_t min, std::int64_t max) const {
+result<std::optional<std::int64_t>> request::query_int(
+    std::string_view name, std::int64_t min, std::int64_t max
+) const {
     auto raw = query(name);
     if (!raw) {
         return std::optional<std::int64_t>{};
@@ -161,7 +166,9 @@ result<std::optional<std::int64_t>> request::query_int(std::string_view name, st
         return bad_param(name, "type", "must be an integer");
     }
     if (v < min || v > max) {
-        return bad_param(name, "range", "must be from " + std::to_string(min) + " to " + std::to_string(max));
+        return bad_param(
+            name, "range", "must be from " + std::to_string(min) + " to " + std::to_string(max)
+        );
     }
     return std::optional<std::int64_t>{v};
 }

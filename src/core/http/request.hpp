@@ -1,4 +1,5 @@
-// An HTTP request as route handlers see it: no Beast types, typed access to path and query parameters.
+// An HTTP request as route handlers see it: no Beast types, typed access to path and query
+// parameters.
 #pragma once
 
 #include <chrono>
@@ -49,7 +50,9 @@ public:
     // Every occurrence of a repeated query parameter.
     std::vector<std::string> query_all(std::string_view name) const;
     // Integer query parameter within [min, max]: `bad_request` naming the parameter otherwise.
-    result<std::optional<std::int64_t>> query_int(std::string_view name, std::int64_t min, std::int64_t max) const;
+    result<std::optional<std::int64_t>> query_int(
+        std::string_view name, std::int64_t min, std::int64_t max
+    ) const;
     // Boolean query parameter: true/false/1/0.
     result<std::optional<bool>> query_bool(std::string_view name) const;
 };

@@ -8,8 +8,10 @@ namespace core::http {
 
 std::optional<std::string_view> response::find_header(std::string_view name) const noexcept {
     for (const auto& [k, v] : headers) {
-        if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        if (k.size() == name.size() &&
+            std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
             })) {
             return std::string_view{v};
         }
@@ -108,13 +110,15 @@ std::string render_problem(const core::error& err, std::string_view instance) {
     if (kind.status < 500 && !err.detail.empty()) {
         body["detail"] = err.detail;
     } else if (kind.status >= 500) {
-        body["detail"] = "The request could not be completed; quote the instance id when reporting it.";
+        body["detail"] =
+            "The request could not be completed; quote the instance id when reporting it.";
     }
     body["instance"] = instance;
     if (!err.fields.empty() && kind.status < 500) {
         boost::json::array fields;
         for (const auto& f : err.fields) {
-            fields.push_back(boost::json::object{{"pointer", f.pointer}, {"code", f.code}, {"message", f.message}});
+            fields.push_back(boost::json::object{
+                {"pointer", f.pointer}, {"code", f.code}, {"message", f.message}});
         }
         body["errors"] = std::move(fields);
     }

@@ -2,14 +2,13 @@
 // problem+json in one place (problem.cpp).
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "core/result.hpp"
 #include "core/task.hpp"
@@ -32,8 +31,8 @@ public:
     std::vector<std::pair<std::string, std::string>> headers;
     // Set when the response is a problem; the server renders it with the request id as `instance`.
     std::optional<core::error> problem;
-    // A streamed body: the server sends the headers, then runs this until it returns. The connection closes
-    // afterwards.
+    // A streamed body: the server sends the headers, then runs this until it returns. The
+    // connection closes afterwards.
     std::function<core::task<void>(body_writer&)> stream;
 
     response& header(std::string name, std::string value) {

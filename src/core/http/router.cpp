@@ -87,7 +87,9 @@ void router::add(method verb, std::string_view path_template, handler h, route_o
                 at->param = std::make_unique<node>();
                 at->param_name = name;
             } else if (at->param_name != name) {
-                throw std::logic_error("conflicting parameter names at " + std::string{path_template});
+                throw std::logic_error(
+                    "conflicting parameter names at " + std::string{path_template}
+                );
             }
             at = at->param.get();
         } else {
@@ -100,10 +102,13 @@ void router::add(method verb, std::string_view path_template, handler h, route_o
     }
     for (const auto& e : at->entries) {
         if (e.verb == verb) {
-            throw std::logic_error("duplicate route " + std::string{to_string(verb)} + " " + std::string{path_template});
+            throw std::logic_error(
+                "duplicate route " + std::string{to_string(verb)} + " " + std::string{path_template}
+            );
         }
     }
-    infos_.push_back(std::make_unique<route_info>(route_info{verb, std::string{path_template}, std::move(options)}));
+    infos_.push_back(std::make_unique<route_info>(route_info{
+        verb, std::string{path_template}, std::move(options)}));
     at->entries.push_back({verb, std::move(h), infos_.back().get()});
 }
 
@@ -112,7 +117,8 @@ router::match router::find(method verb, std::string_view path) const {
     match out;
     // Depth-first with literals before parameters, so /products/search wins over /products/{id}.
     std::vector<std::pair<std::string_view, std::string>> params;
-    std::function<const node*(const node*, std::size_t)> walk = [&](const node* n, std::size_t i) -> const node* {
+    std::function<const node*(const node*, std::size_t)> walk = [&](const node* n,
+                                                                    std::size_t i) -> const node* {
         if (i == segs.size()) {
             return n->entries.empty() ? nullptr : n;
         }

@@ -1,4 +1,5 @@
-// Method + path-template routing (`/api/v1/store/products/{id}`), with 404/405 and a listable table.
+// Method + path-template routing (`/api/v1/store/products/{id}`), with 404/405 and a listable
+// table.
 #pragma once
 
 #include <cstddef>
@@ -17,11 +18,12 @@ namespace core::http {
 // A route handler. The request lives in the connection's frame until the handler's task completes.
 using handler = std::function<core::task<response>(request&)>;
 
-// Who may call a route; checked by the framework before the handler runs (ownership is the service's job).
+// Who may call a route; checked by the framework before the handler runs (ownership is the
+// service's job).
 enum class access {
-    anyone,        // no token needed
-    user,          // any signed-in user
-    role,          // a signed-in user with one of `roles`
+    anyone,  // no token needed
+    user,    // any signed-in user
+    role,    // a signed-in user with one of `roles`
 };
 
 struct route_options {
@@ -46,7 +48,8 @@ public:
     router(const router&) = delete;
     router& operator=(const router&) = delete;
 
-    // Registers a route; throws std::logic_error on a duplicate or malformed template (a startup bug).
+    // Registers a route; throws std::logic_error on a duplicate or malformed template (a startup
+    // bug).
     void add(method verb, std::string_view path_template, handler h, route_options options = {});
 
     struct match {

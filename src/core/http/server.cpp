@@ -3,14 +3,6 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <ctime>
-#include <list>
-#include <mutex>
-#include <optional>
-#include <stdexcept>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -23,6 +15,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <ctime>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "core/http/websocket_service.hpp"
 #include "core/log.hpp"
@@ -39,7 +38,8 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-// Beast's parser errors: the client sent something that is not HTTP/1.1 (end_of_stream is a clean close).
+// Beast's parser errors: the client sent something that is not HTTP/1.1 (end_of_stream is a clean
+// close).
 bool is_parse_error(const boost::system::error_code& ec) {
     return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
            ec != bhttp::error::end_of_stream;
@@ -59,10 +59,11 @@ std::string_view http_date() {
     return buf;
 }
 
-// Read deadlines without closing the socket (a tcp_stream timeout closes it, and then no 408 can be sent).
-// Shared with the timer's handler, which may run after the session has ended.
+// Read deadlines without closing the socket (a tcp_stream timeout closes it, and then no 408 can be
+// sent). Shared with the timer's handler, which may run after the session has ended.
 struct read_deadline {
-    explicit read_deadline(net::any_io_executor ex, tcp::socket& s) : timer(std::move(ex)), socket(&s) {}
+    explicit read_deadline(net::any_io_executor ex, tcp::socket& s)
+        : timer(std::move(ex)), socket(&s) {}
     net::steady_timer timer;
     tcp::socket* socket;
     bool expired = false;
@@ -102,7 +103,8 @@ public:
             co_return false;
         }
         stream_.expires_never();
-        auto [ec, n] = co_await net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk)), use_tuple);
+        auto [ec, n] =
+            co_await net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk)), use_tuple);
         broken_ = static_cast<bool>(ec);
         co_return !broken_;
     }
@@ -136,16 +138,27 @@ struct server::impl {
     impl(server_settings s, pipeline& h, core::metrics::registry& m)
         : settings(std::move(s)),
           handler(h),
-          open_connections(m.get_gauge("http_open_connections", "Open client connections (HTTP and WebSocket)")),
-          rejected_connections(m.get_counter("http_rejected_connections_total", "Connections refused at the max_connections limit")),
-          transport_errors(m.get_counter("http_transport_errors_total", "Requests answered by the transport: bad framing, limits, timeouts")) {}
+          open_connections(
+              m.get_gauge("http_open_connections", "Open client connections (HTTP and WebSocket)")
+          ),
+          rejected_connections(m.get_counter(
+              "http_rejected_connections_total", "Connections refused at the max_connections limit"
+          )),
+          transport_errors(m.get_counter(
+              "http_transport_errors_total",
+              "Requests answered by the transport: bad framing, limits, timeouts"
+          )) {}
 
     net::awaitable<void> accept_loop(worker& w);
     net::awaitable<void> session(worker& w, tcp::socket socket);
     net::awaitable<void> refuse(tcp::socket socket);
     net::awaitable<void> drain();
-    net::awaitable<bool> write_response(beast::tcp_stream& stream, request& req, response& res, bool keep_alive);
-    net::awaitable<void> answer_transport_error(beast::tcp_stream& stream, request& req, core::error err);
+    net::awaitable<bool> write_response(
+        beast::tcp_stream& stream, request& req, response& res, bool keep_alive
+    );
+    net::awaitable<void> answer_transport_error(
+        beast::tcp_stream& stream, request& req, core::error err
+    );
     void begin_stop();
 };
 
@@ -175,7 +188,9 @@ void server::listen() {
     boost::system::error_code ec;
     auto address = net::ip::make_address(impl_->settings.host, ec);
     if (ec) {
-        throw std::runtime_error("cannot listen on host '" + impl_->settings.host + "': not an IP address");
+        throw std::runtime_error(
+            "cannot listen on host '" + impl_->settings.host + "': not an IP address"
+        );
     }
     std::uint16_t port = impl_->settings.port;
     for (auto& w : impl_->workers) {
@@ -187,7 +202,10 @@ void server::listen() {
         a.set_option(reuse_port(true));
         a.bind(ep, ec);
         if (ec) {
-            throw std::runtime_error("cannot bind " + impl_->settings.host + ":" + std::to_string(port) + ": " + ec.message());
+            throw std::runtime_error(
+                "cannot bind " + impl_->settings.host + ":" + std::to_string(port) + ": " +
+                ec.message()
+            );
         }
         a.listen(net::socket_base::max_listen_connections);
         port = a.local_endpoint().port();
@@ -199,7 +217,9 @@ void server::listen() {
 std::uint16_t server::port() const noexcept { return impl_->bound_port; }
 unsigned server::threads() const noexcept { return static_cast<unsigned>(impl_->workers.size()); }
 void server::set_websocket_service(websocket_service* ws) { impl_->ws = ws; }
-void server::on_shutdown(std::function<void()> fn) { impl_->shutdown_hooks.push_back(std::move(fn)); }
+void server::on_shutdown(std::function<void()> fn) {
+    impl_->shutdown_hooks.push_back(std::move(fn));
+}
 
 void server::spawn(std::function<core::task<void>()> fn) {
     impl_->background_running.fetch_add(1);
@@ -302,7 +322,8 @@ net::awaitable<void> server::impl::accept_loop(worker& w) {
             co_await t.async_wait(use_tuple);
             continue;
         }
-        if (connections.load(std::memory_order_relaxed) >= static_cast<int>(settings.max_connections)) {
+        if (connections.load(std::memory_order_relaxed) >=
+            static_cast<int>(settings.max_connections)) {
             rejected_connections.inc();
             net::co_spawn(w.ioc, refuse(std::move(socket)), net::detached);
             continue;
@@ -314,7 +335,8 @@ net::awaitable<void> server::impl::accept_loop(worker& w) {
 
 net::awaitable<void> server::impl::refuse(tcp::socket socket) {
     static constexpr std::string_view busy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+        "application/problem+json\r\nRetry-After: 1\r\n"
         "Connection: close\r\nContent-Length: 114\r\n\r\n"
         R"({"type":"https://docs.trader.dev/problems/unavailable","title":"Service unavailable","status":503,"detail":"busy"})";
     static_assert(busy.size() - busy.find("\r\n\r\n") - 4 == 114);
@@ -323,13 +345,17 @@ net::awaitable<void> server::impl::refuse(tcp::socket socket) {
     socket.shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-net::awaitable<void> server::impl::answer_transport_error(beast::tcp_stream& stream, request& req, core::error err) {
+net::awaitable<void> server::impl::answer_transport_error(
+    beast::tcp_stream& stream, request& req, core::error err
+) {
     transport_errors.inc();
     response res = handler.transport_error(req, std::move(err));
     co_await write_response(stream, req, res, false);
 }
 
-net::awaitable<bool> server::impl::write_response(beast::tcp_stream& stream, request& req, response& res, bool keep_alive) {
+net::awaitable<bool> server::impl::write_response(
+    beast::tcp_stream& stream, request& req, response& res, bool keep_alive
+) {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
     out.set(bhttp::field::server, "trader");
     out.set(bhttp::field::date, http_date());
@@ -404,20 +430,36 @@ net::awaitable<void> server::impl::session(worker& w, tcp::socket socket) {
         req.received_at = std::chrono::steady_clock::now();
         if (rec) {
             if (rec == bhttp::error::header_limit) {
-                co_await answer_transport_error(stream, req, core::error{core::errc::headers_too_large, "request headers exceed " + std::to_string(settings.header_limit) + " bytes"});
+                co_await answer_transport_error(
+                    stream, req,
+                    core::error{
+                        core::errc::headers_too_large, "request headers exceed " +
+                                                           std::to_string(settings.header_limit) +
+                                                           " bytes"}
+                );
             } else if (deadline->expired && (head.got_some() || buffer.size() > 0)) {
-                co_await answer_transport_error(stream, req, core::error{core::errc::timeout, "the request did not arrive in time"});
+                co_await answer_transport_error(
+                    stream, req,
+                    core::error{core::errc::timeout, "the request did not arrive in time"}
+                );
             } else if (is_parse_error(rec)) {
-                co_await answer_transport_error(stream, req, core::error{core::errc::bad_request, "malformed HTTP request: " + rec.message()});
+                co_await answer_transport_error(
+                    stream, req,
+                    core::error{core::errc::bad_request, "malformed HTTP request: " + rec.message()}
+                );
             }
             break;
         }
 
         auto& h = head.get();
-        req.verb = parse_method(std::string_view{h.method_string().data(), h.method_string().size()});
+        req.verb =
+            parse_method(std::string_view{h.method_string().data(), h.method_string().size()});
         req.target = std::string{h.target()};
         if (req.target.empty() || req.target.front() != '/') {
-            co_await answer_transport_error(stream, req, core::error{core::errc::bad_request, "request target must be an absolute path"});
+            co_await answer_transport_error(
+                stream, req,
+                core::error{core::errc::bad_request, "request target must be an absolute path"}
+            );
             break;
         }
 
@@ -426,7 +468,12 @@ net::awaitable<void> server::impl::session(worker& w, tcp::socket socket) {
         bhttp::request_parser<bhttp::string_body> parser{std::move(head)};
         parser.body_limit(limit);
         if (auto len = parser.content_length(); len && *len > limit) {
-            co_await answer_transport_error(stream, req, core::error{core::errc::payload_too_large, "request body exceeds " + std::to_string(limit) + " bytes"});
+            co_await answer_transport_error(
+                stream, req,
+                core::error{
+                    core::errc::payload_too_large,
+                    "request body exceeds " + std::to_string(limit) + " bytes"}
+            );
             break;
         }
         if (!parser.is_done()) {
@@ -435,11 +482,23 @@ net::awaitable<void> server::impl::session(worker& w, tcp::socket socket) {
             deadline->timer.cancel();
             if (bec) {
                 if (bec == bhttp::error::body_limit) {
-                    co_await answer_transport_error(stream, req, core::error{core::errc::payload_too_large, "request body exceeds " + std::to_string(limit) + " bytes"});
+                    co_await answer_transport_error(
+                        stream, req,
+                        core::error{
+                            core::errc::payload_too_large,
+                            "request body exceeds " + std::to_string(limit) + " bytes"}
+                    );
                 } else if (deadline->expired) {
-                    co_await answer_transport_error(stream, req, core::error{core::errc::timeout, "the request body did not arrive in time"});
+                    co_await answer_transport_error(
+                        stream, req,
+                        core::error{core::errc::timeout, "the request body did not arrive in time"}
+                    );
                 } else if (is_parse_error(bec)) {
-                    co_await answer_transport_error(stream, req, core::error{core::errc::bad_request, "malformed HTTP request: " + bec.message()});
+                    co_await answer_transport_error(
+                        stream, req,
+                        core::error{
+                            core::errc::bad_request, "malformed HTTP request: " + bec.message()}
+                    );
                 }
                 break;
             }

@@ -1,5 +1,5 @@
-// The HTTP/1.1 server: one io_context per thread, SO_REUSEPORT listeners, limits, graceful shutdown.
-// Beast and Asio stay inside server.cpp; everything else sees this interface.
+// The HTTP/1.1 server: one io_context per thread, SO_REUSEPORT listeners, limits, graceful
+// shutdown. Beast and Asio stay inside server.cpp; everything else sees this interface.
 #pragma once
 
 #include <chrono>
@@ -20,7 +20,8 @@ struct server_settings {
     unsigned threads = 0;       // 0 = hardware concurrency
     std::size_t header_limit = 16 * 1024;
     std::chrono::milliseconds read_timeout{15000};  // a request must arrive in full within this
-    std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections with no request are closed
+    std::chrono::milliseconds idle_timeout{
+        60000};  // keep-alive connections with no request are closed
     std::chrono::milliseconds shutdown_grace{10000};
     unsigned max_connections = 10000;
 };
@@ -34,7 +35,8 @@ public:
     server& operator=(const server&) = delete;
     ~server();
 
-    // Binds the listeners; throws std::runtime_error with the reason when it cannot (a startup error).
+    // Binds the listeners; throws std::runtime_error with the reason when it cannot (a startup
+    // error).
     void listen();
     std::uint16_t port() const noexcept;
     unsigned threads() const noexcept;
@@ -47,8 +49,8 @@ public:
     // Runs a background coroutine on one of the server's threads; it should watch for shutdown.
     void spawn(std::function<core::task<void>()> fn);
 
-    // Serves until SIGTERM/SIGINT or stop(), then drains within the grace period. Returns true when every
-    // in-flight request finished in time.
+    // Serves until SIGTERM/SIGINT or stop(), then drains within the grace period. Returns true when
+    // every in-flight request finished in time.
     bool run();
     // Thread-safe; returns at once.
     void stop();

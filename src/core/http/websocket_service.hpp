@@ -1,12 +1,12 @@
-// The hand-off from the HTTP server to the WebSocket endpoint. Internal to src/core/http (it names Beast).
+// The hand-off from the HTTP server to the WebSocket endpoint. Internal to src/core/http (it names
+// Beast).
 #pragma once
-
-#include <string>
-#include <string_view>
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <string>
+#include <string_view>
 
 #include "core/task.hpp"
 

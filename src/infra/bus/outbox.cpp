@@ -17,22 +17,33 @@ std::int64_t to_ms(core::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-core::time_point from_ms(std::int64_t ms) { return core::time_point{std::chrono::milliseconds{ms}}; }
+core::time_point from_ms(std::int64_t ms) {
+    return core::time_point{std::chrono::milliseconds{ms}};
+}
 
 }  // namespace
 
 boost::json::object event::envelope() const {
-    return {{"id", id}, {"type", type}, {"created_at", core::format_rfc3339(created_at)}, {"data", data}};
+    return {
+        {"id", id},
+        {"type", type},
+        {"created_at", core::format_rfc3339(created_at)},
+        {"data", data}};
 }
 
 core::task<core::result<std::string>> append(
-    db::transaction& tx, const core::clock& clock, std::string type, std::string aggregate_id, boost::json::value data
+    db::transaction& tx,
+    const core::clock& clock,
+    std::string type,
+    std::string aggregate_id,
+    boost::json::value data
 ) {
     auto now = clock.now();
     auto id = core::new_id("evt", now);
     auto written = co_await tx.query(
-        "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) VALUES ($1, $2, $3, $4, $5)", id,
-        std::move(type), std::move(aggregate_id), boost::json::serialize(data), to_ms(now)
+        "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) VALUES ($1, $2, $3, $4, "
+        "$5)",
+        id, std::move(type), std::move(aggregate_id), boost::json::serialize(data), to_ms(now)
     );
     if (!written) {
         co_return std::move(written).error();
@@ -40,26 +51,48 @@ core::task<core::result<std::string>> append(
     co_return id;
 }
 
-dispatcher::dispatcher(db::database& db, const core::clock& clock, core::metrics::registry& metrics, dispatcher_settings settings)
+dispatcher::dispatcher(
+    db::database& db,
+    const core::clock& clock,
+    core::metrics::registry& metrics,
+    dispatcher_settings settings
+)
     : db_(db),
       clock_(clock),
       settings_(settings),
       metrics_(metrics),
-      dispatched_(metrics.get_counter("outbox_events_dispatched_total", "Events delivered to every handler")),
-      lag_(metrics.get_histogram("outbox_dispatch_lag_seconds", "Time from an event's commit to its dispatch", core::metrics::latency_buckets())),
-      oldest_pending_ms_(metrics.get_gauge("outbox_oldest_pending_age_ms", "Age of the oldest undispatched event seen in the last round")) {}
+      dispatched_(
+          metrics.get_counter("outbox_events_dispatched_total", "Events delivered to every handler")
+      ),
+      lag_(metrics.get_histogram(
+          "outbox_dispatch_lag_seconds",
+          "Time from an event's commit to its dispatch",
+          core::metrics::latency_buckets()
+      )),
+      oldest_pending_ms_(metrics.get_gauge(
+          "outbox_oldest_pending_age_ms",
+          "Age of the oldest undispatched event seen in the last round"
+      )) {}
 
 void dispatcher::add_handler(std::string name, handler_fn fn) {
-    auto& handled = metrics_.get_counter("outbox_handler_events_total", "Events applied by a handler", {{"handler", name}});
-    auto& failed = metrics_.get_counter("outbox_handler_failures_total", "Handler attempts that failed and will be retried", {{"handler", name}});
+    auto& handled = metrics_.get_counter(
+        "outbox_handler_events_total", "Events applied by a handler", {{"handler", name}}
+    );
+    auto& failed = metrics_.get_counter(
+        "outbox_handler_failures_total", "Handler attempts that failed and will be retried",
+        {{"handler", name}}
+    );
     handlers_.push_back({std::move(name), std::move(fn), &handled, &failed});
 }
 
 void dispatcher::add_listener(listener_fn fn) { listeners_.push_back(std::move(fn)); }
 
-core::task<core::result<bool>> dispatcher::deliver(named_handler* h, const event* e, db::transaction& t) {
+core::task<core::result<bool>> dispatcher::deliver(
+    named_handler* h, const event* e, db::transaction& t
+) {
     auto claimed = co_await t.query(
-        "INSERT INTO processed_events (handler, event_id, processed_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        "INSERT INTO processed_events (handler, event_id, processed_at_ms) VALUES ($1, $2, $3) ON "
+        "CONFLICT DO NOTHING",
         h->name, e->id, to_ms(clock_.now())
     );
     if (!claimed) {
@@ -80,9 +113,11 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
     // Claim a batch, so several instances share the work and a crashed one's claim expires.
     auto claimed = co_await db_.execute(
         "UPDATE events SET claimed_until_ms = $1, attempts = attempts + 1 WHERE id IN ("
-        " SELECT id FROM events WHERE dispatched_at_ms IS NULL AND (claimed_until_ms IS NULL OR claimed_until_ms < $2)"
+        " SELECT id FROM events WHERE dispatched_at_ms IS NULL AND (claimed_until_ms IS NULL OR "
+        "claimed_until_ms < $2)"
         " ORDER BY id LIMIT $3) RETURNING id, type, aggregate_id, data, created_at_ms",
-        to_ms(now + settings_.claim_timeout), to_ms(now), static_cast<std::int64_t>(settings_.batch_size)
+        to_ms(now + settings_.claim_timeout), to_ms(now),
+        static_cast<std::int64_t>(settings_.batch_size)
     );
     if (!claimed) {
         co_return std::move(claimed).error();
@@ -91,9 +126,14 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
     for (auto r : *claimed) {
         boost::system::error_code ec;
         auto data = boost::json::parse(r.get<std::string>(3), ec);
-        batch.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2), ec ? boost::json::value{} : std::move(data), from_ms(r.get<std::int64_t>(4))});
+        batch.push_back(
+            {r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2),
+             ec ? boost::json::value{} : std::move(data), from_ms(r.get<std::int64_t>(4))}
+        );
     }
-    std::sort(batch.begin(), batch.end(), [](const event& a, const event& b) { return a.id < b.id; });
+    std::sort(batch.begin(), batch.end(), [](const event& a, const event& b) {
+        return a.id < b.id;
+    });
 
     std::int64_t oldest = 0;
     int done = 0;
@@ -101,11 +141,16 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
         oldest = std::max<std::int64_t>(oldest, to_ms(clock_.now()) - to_ms(e.created_at));
         bool all_ok = true;
         for (auto& h : handlers_) {
-            auto delivered = co_await db::transact(db_, std::bind_front(&dispatcher::deliver, this, &h, &e));
+            auto delivered =
+                co_await db::transact(db_, std::bind_front(&dispatcher::deliver, this, &h, &e));
             if (!delivered) {
                 all_ok = false;
                 h.failed->inc();
-                core::log::warn("event handler failed").field("handler", h.name).field("event_id", e.id).field("type", e.type).field("cause", delivered.error().detail);
+                core::log::warn("event handler failed")
+                    .field("handler", h.name)
+                    .field("event_id", e.id)
+                    .field("type", e.type)
+                    .field("cause", delivered.error().detail);
                 continue;
             }
             if (*delivered) {
@@ -113,9 +158,12 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
             }
         }
         if (!all_ok) {
-            continue;  // the claim expires and the event comes back; handlers that succeeded skip it
+            continue;  // the claim expires and the event comes back; handlers that succeeded skip
+                       // it
         }
-        auto marked = co_await db_.execute("UPDATE events SET dispatched_at_ms = $1 WHERE id = $2", to_ms(clock_.now()), e.id);
+        auto marked = co_await db_.execute(
+            "UPDATE events SET dispatched_at_ms = $1 WHERE id = $2", to_ms(clock_.now()), e.id
+        );
         if (!marked) {
             co_return std::move(marked).error();
         }
@@ -139,9 +187,11 @@ core::task<void> dispatcher::run() {
             core::log::warn("outbox round failed").field("cause", round.error().detail);
         }
         bool more = round && *round == settings_.batch_size;
-        // Sleep in short ticks so notify() and stop() are noticed quickly without a cross-thread timer cancel.
+        // Sleep in short ticks so notify() and stop() are noticed quickly without a cross-thread
+        // timer cancel.
         auto waited = std::chrono::milliseconds{0};
-        while (!more && waited < settings_.poll_interval && !stopping_.load(std::memory_order_acquire)) {
+        while (!more && waited < settings_.poll_interval &&
+               !stopping_.load(std::memory_order_acquire)) {
             if (wake_.exchange(false, std::memory_order_acq_rel)) {
                 break;
             }
@@ -153,4 +203,3 @@ core::task<void> dispatcher::run() {
 }
 
 }  // namespace infra::bus
-

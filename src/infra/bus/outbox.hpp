@@ -1,15 +1,14 @@
-// The transactional outbox: events written with the change they describe, then delivered at least once to
-// every registered handler; a processed-events table makes handlers idempotent.
+// The transactional outbox: events written with the change they describe, then delivered at least
+// once to every registered handler; a processed-events table makes handlers idempotent.
 #pragma once
 
 #include <atomic>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -19,7 +18,8 @@
 
 namespace infra::bus {
 
-// The envelope shared by the outbox, RabbitMQ, WebSocket pushes and webhooks: {id, type, created_at, data}.
+// The envelope shared by the outbox, RabbitMQ, WebSocket pushes and webhooks: {id, type,
+// created_at, data}.
 struct event {
     std::string id;
     std::string type;          // <noun>.<past_verb>, e.g. order.placed
@@ -32,13 +32,20 @@ struct event {
 
 // Writes an event inside the caller's transaction; returns its id.
 core::task<core::result<std::string>> append(
-    db::transaction& tx, const core::clock& clock, std::string type, std::string aggregate_id, boost::json::value data
+    db::transaction& tx,
+    const core::clock& clock,
+    std::string type,
+    std::string aggregate_id,
+    boost::json::value data
 );
 
-// A handler applies an event inside a transaction that also records it as processed, so a redelivered event
-// is skipped. Handlers must only touch the database through `tx` to keep that guarantee.
-using handler_fn = std::function<core::task<core::result<void>>(db::transaction& tx, const event& e)>;
-// Live listeners (WebSocket fan-out) get every event after it is handled; at least once, no transaction.
+// A handler applies an event inside a transaction that also records it as processed, so a
+// redelivered event is skipped. Handlers must only touch the database through `tx` to keep that
+// guarantee.
+using handler_fn =
+    std::function<core::task<core::result<void>>(db::transaction& tx, const event& e)>;
+// Live listeners (WebSocket fan-out) get every event after it is handled; at least once, no
+// transaction.
 using listener_fn = std::function<void(const event& e)>;
 
 struct dispatcher_settings {
@@ -50,7 +57,12 @@ struct dispatcher_settings {
 
 class dispatcher {
 public:
-    dispatcher(db::database& db, const core::clock& clock, core::metrics::registry& metrics, dispatcher_settings settings);
+    dispatcher(
+        db::database& db,
+        const core::clock& clock,
+        core::metrics::registry& metrics,
+        dispatcher_settings settings
+    );
 
     // Register before run(). `name` is stable: it keys the processed-events table.
     void add_handler(std::string name, handler_fn fn);
@@ -58,7 +70,8 @@ public:
 
     // Delivers events until stop(); wakes on notify() or every poll interval.
     core::task<void> run();
-    // Delivers what is pending now; returns how many events were dispatched (tests and shutdown use it).
+    // Delivers what is pending now; returns how many events were dispatched (tests and shutdown use
+    // it).
     core::task<core::result<int>> dispatch_once();
     // A write committed events: look now rather than at the next poll.
     void notify() noexcept { wake_.store(true, std::memory_order_release); }

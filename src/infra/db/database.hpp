@@ -23,15 +23,15 @@ class param {
 public:
     using storage = std::variant<std::monostate, std::int64_t, double, bool, std::string>;
 
-    param(std::nullptr_t) {}                                            // NOLINT: implicit by design
-    param(std::int64_t v) : v_(v) {}                                    // NOLINT
-    param(int v) : v_(static_cast<std::int64_t>(v)) {}                  // NOLINT
-    param(std::uint32_t v) : v_(static_cast<std::int64_t>(v)) {}        // NOLINT
-    param(double v) : v_(v) {}                                          // NOLINT
-    param(bool v) : v_(v) {}                                            // NOLINT
-    param(std::string v) : v_(std::move(v)) {}                          // NOLINT
-    param(std::string_view v) : v_(std::string{v}) {}                   // NOLINT
-    param(const char* v) : v_(std::string{v}) {}                        // NOLINT
+    param(std::nullptr_t) {}                                      // NOLINT: implicit by design
+    param(std::int64_t v) : v_(v) {}                              // NOLINT
+    param(int v) : v_(static_cast<std::int64_t>(v)) {}            // NOLINT
+    param(std::uint32_t v) : v_(static_cast<std::int64_t>(v)) {}  // NOLINT
+    param(double v) : v_(v) {}                                    // NOLINT
+    param(bool v) : v_(v) {}                                      // NOLINT
+    param(std::string v) : v_(std::move(v)) {}                    // NOLINT
+    param(std::string_view v) : v_(std::string{v}) {}             // NOLINT
+    param(const char* v) : v_(std::string{v}) {}                  // NOLINT
     template <class T>
     param(const std::optional<T>& v) {  // NOLINT
         if (v) {
@@ -48,8 +48,8 @@ private:
 
 using params = std::vector<param>;
 
-// One cell as the driver produced it: SQLite gives native types, PostgreSQL gives text that is parsed on
-// access.
+// One cell as the driver produced it: SQLite gives native types, PostgreSQL gives text that is
+// parsed on access.
 using cell = std::variant<std::monostate, std::int64_t, double, std::string>;
 
 class rows;
@@ -62,9 +62,9 @@ public:
     bool is_null(std::size_t col) const;
     bool is_null(std::string_view col) const;
 
-    // T is std::int64_t, int, double, bool, std::string, or std::optional of one of them (NULL -> nullopt).
-    // A NULL read as a non-optional, or text that does not parse, throws std::logic_error: that is a bug in
-    // the query, not a runtime condition.
+    // T is std::int64_t, int, double, bool, std::string, or std::optional of one of them (NULL ->
+    // nullopt). A NULL read as a non-optional, or text that does not parse, throws
+    // std::logic_error: that is a bug in the query, not a runtime condition.
     template <class T>
     T get(std::size_t col) const;
     template <class T>
@@ -87,7 +87,9 @@ public:
     rows(std::vector<std::string> columns, std::vector<cell> cells, std::int64_t affected)
         : columns_(std::move(columns)), cells_(std::move(cells)), affected_(affected) {}
 
-    std::size_t size() const noexcept { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }
+    std::size_t size() const noexcept {
+        return columns_.empty() ? 0 : cells_.size() / columns_.size();
+    }
     bool empty() const noexcept { return size() == 0; }
     std::int64_t affected() const noexcept { return affected_; }
     const std::vector<std::string>& columns() const noexcept { return columns_; }
@@ -157,9 +159,10 @@ public:
 
     virtual dialect kind() const noexcept = 0;
 
-    // Errors: `busy` on SQLITE_BUSY or a PostgreSQL serialization failure / deadlock (retryable), `conflict`
-    // on a unique violation (detail names the constraint), `invalid` on other constraint violations,
-    // `unavailable` when the server cannot be reached, `internal` otherwise. Details are for logs only.
+    // Errors: `busy` on SQLITE_BUSY or a PostgreSQL serialization failure / deadlock (retryable),
+    // `conflict` on a unique violation (detail names the constraint), `invalid` on other constraint
+    // violations, `unavailable` when the server cannot be reached, `internal` otherwise. Details
+    // are for logs only.
     virtual core::task<core::result<std::unique_ptr<transaction>>> begin(tx_mode mode) = 0;
 
     // One statement in its own transaction: `read` on a reader, `write` on the writer.
@@ -185,8 +188,8 @@ public:
     virtual pool_stats stats() const = 0;
 };
 
-// Runs `body(tx)` in a transaction and commits, retrying the whole body when it or the commit fails with
-// `busy`. `body` is called again on retry, so it must not keep state between calls.
+// Runs `body(tx)` in a transaction and commits, retrying the whole body when it or the commit fails
+// with `busy`. `body` is called again on retry, so it must not keep state between calls.
 //   auto placed = co_await db::transact(db_, std::bind_front(&orders::place_tx, this, cmd));
 template <class Body>
 auto transact(database& db, Body body, tx_mode mode = tx_mode::write, int max_attempts = 5)

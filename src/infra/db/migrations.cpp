@@ -29,15 +29,21 @@ int module_rank(const std::string& module) { return module == "db" ? 0 : 1; }
 
 }  // namespace
 
-core::result<std::vector<migration>> load_migrations(const std::vector<embedded_file>& files, dialect kind) {
+core::result<std::vector<migration>> load_migrations(
+    const std::vector<embedded_file>& files, dialect kind
+) {
     // (module, version) -> (specific to this dialect?, migration)
     std::map<std::pair<std::string, int>, std::pair<bool, migration>> chosen;
     for (const auto& f : files) {
         std::filesystem::path p{std::string{f.path}};
         auto module = p.parent_path().parent_path().filename().string();
         auto file = p.filename().string();  // 0001_name[.sqlite|.pg].sql
-        if (!file.ends_with(".sql") || file.size() < 6 || !std::isdigit(static_cast<unsigned char>(file[0]))) {
-            return core::fail(core::errc::internal, "migration file name must be NNNN_name.sql: " + std::string{f.path});
+        if (!file.ends_with(".sql") || file.size() < 6 ||
+            !std::isdigit(static_cast<unsigned char>(file[0]))) {
+            return core::fail(
+                core::errc::internal,
+                "migration file name must be NNNN_name.sql: " + std::string{f.path}
+            );
         }
         auto stem = file.substr(0, file.size() - 4);
         bool specific = false;
@@ -56,15 +62,22 @@ core::result<std::vector<migration>> load_migrations(const std::vector<embedded_
         }
         auto underscore = stem.find('_');
         if (underscore == std::string::npos) {
-            return core::fail(core::errc::internal, "migration file name must be NNNN_name.sql: " + std::string{f.path});
+            return core::fail(
+                core::errc::internal,
+                "migration file name must be NNNN_name.sql: " + std::string{f.path}
+            );
         }
         int version = std::stoi(stem.substr(0, underscore));
-        migration m{module, version, stem.substr(underscore + 1), std::string{f.sql}, sha256_hex(f.sql)};
+        migration m{
+            module, version, stem.substr(underscore + 1), std::string{f.sql}, sha256_hex(f.sql)};
         auto key = std::make_pair(module, version);
         auto it = chosen.find(key);
         if (it != chosen.end()) {
             if (it->second.first == specific) {
-                return core::fail(core::errc::internal, "two migrations with version " + std::to_string(version) + " in " + module);
+                return core::fail(
+                    core::errc::internal,
+                    "two migrations with version " + std::to_string(version) + " in " + module
+                );
             }
             if (!specific) {
                 continue;  // the dialect-specific file wins
@@ -77,7 +90,8 @@ core::result<std::vector<migration>> load_migrations(const std::vector<embedded_
         out.push_back(std::move(value.second));
     }
     std::stable_sort(out.begin(), out.end(), [](const migration& a, const migration& b) {
-        return std::tuple{module_rank(a.module), a.module, a.version} < std::tuple{module_rank(b.module), b.module, b.version};
+        return std::tuple{module_rank(a.module), a.module, a.version} <
+               std::tuple{module_rank(b.module), b.module, b.version};
     });
     return out;
 }
@@ -85,7 +99,8 @@ core::result<std::vector<migration>> load_migrations(const std::vector<embedded_
 core::task<core::result<void>> migrator::ensure_table() {
     auto made = co_await db_.write(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,"
+        " module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, checksum TEXT NOT "
+        "NULL,"
         " applied_at TEXT NOT NULL, PRIMARY KEY (module, version))"
     );
     if (!made) {
@@ -99,7 +114,8 @@ core::task<core::result<std::vector<migration_status>>> migrator::status() {
     if (!made) {
         co_return std::move(made).error();
     }
-    auto applied = co_await db_.read("SELECT module, version, checksum, applied_at FROM schema_migrations");
+    auto applied =
+        co_await db_.read("SELECT module, version, checksum, applied_at FROM schema_migrations");
     if (!applied) {
         co_return std::move(applied).error();
     }
@@ -126,7 +142,11 @@ core::task<core::result<int>> migrator::pending() {
     int n = 0;
     for (const auto& s : *st) {
         if (s.checksum_mismatch) {
-            co_return core::fail(core::errc::conflict, "applied migration " + s.file.module + "/" + std::to_string(s.file.version) + "_" + s.file.name + " was changed after it was applied (checksum mismatch)");
+            co_return core::fail(
+                core::errc::conflict, "applied migration " + s.file.module + "/" +
+                                          std::to_string(s.file.version) + "_" + s.file.name +
+                                          " was changed after it was applied (checksum mismatch)"
+            );
         }
         n += s.applied ? 0 : 1;
     }
@@ -146,13 +166,17 @@ core::task<core::result<int>> migrator::apply() {
         }
         auto& t = **tx;
         if (db_.kind() == dialect::postgres) {
-            // Several instances may start at once: one applies, the others wait and then see it applied.
+            // Several instances may start at once: one applies, the others wait and then see it
+            // applied.
             auto locked = co_await t.run("SELECT pg_advisory_xact_lock(7270001)");
             if (!locked) {
                 co_return std::move(locked).error();
             }
         }
-        auto done = co_await t.query("SELECT checksum FROM schema_migrations WHERE module = $1 AND version = $2", m.module, m.version);
+        auto done = co_await t.query(
+            "SELECT checksum FROM schema_migrations WHERE module = $1 AND version = $2", m.module,
+            m.version
+        );
         if (!done) {
             co_return std::move(done).error();
         }
@@ -162,11 +186,16 @@ core::task<core::result<int>> migrator::apply() {
         }
         auto ran = co_await t.run_script(m.sql);
         if (!ran) {
-            co_return core::fail(core::errc::internal, "migration " + m.module + "/" + std::to_string(m.version) + "_" + m.name + " failed: " + ran.error().detail);
+            co_return core::fail(
+                core::errc::internal, "migration " + m.module + "/" + std::to_string(m.version) +
+                                          "_" + m.name + " failed: " + ran.error().detail
+            );
         }
         auto recorded = co_await t.query(
-            "INSERT INTO schema_migrations (module, version, name, checksum, applied_at) VALUES ($1, $2, $3, $4, $5)",
-            m.module, m.version, m.name, m.checksum, core::format_rfc3339(std::chrono::system_clock::now())
+            "INSERT INTO schema_migrations (module, version, name, checksum, applied_at) VALUES "
+            "($1, $2, $3, $4, $5)",
+            m.module, m.version, m.name, m.checksum,
+            core::format_rfc3339(std::chrono::system_clock::now())
         );
         if (!recorded) {
             co_return std::move(recorded).error();

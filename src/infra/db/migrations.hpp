@@ -34,8 +34,9 @@ struct migration_status {
     bool checksum_mismatch = false;
 };
 
-// The migrations for `kind`, sorted by (module order, version). A module's files apply in version order;
-// modules apply in the order of the `modules` list (core first), unknown modules after, by name.
+// The migrations for `kind`, sorted by (module order, version). A module's files apply in version
+// order; modules apply in the order of the `modules` list (core first), unknown modules after, by
+// name.
 core::result<std::vector<migration>> load_migrations(
     const std::vector<embedded_file>& files, dialect kind
 );
@@ -44,8 +45,8 @@ class migrator {
 public:
     migrator(database& db, std::vector<migration> all) : db_(db), all_(std::move(all)) {}
 
-    // Applies every pending migration, each in its own transaction. Fails with `conflict` when an applied
-    // migration's checksum differs from its file.
+    // Applies every pending migration, each in its own transaction. Fails with `conflict` when an
+    // applied migration's checksum differs from its file.
     core::task<core::result<int>> apply();
     core::task<core::result<std::vector<migration_status>>> status();
     // Number of pending migrations, or `conflict` on a checksum mismatch.

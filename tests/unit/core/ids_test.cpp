@@ -34,7 +34,8 @@ TEST(ids, are_unique) {
 }
 
 TEST(cursor, round_trips) {
-    for (std::string s : {"a", "ab", "abc", "prod_01j9zzzzzzzzzzzzzzzzzzzzzz", "2026-01-01|prod_x"}) {
+    for (std::string s :
+         {"a", "ab", "abc", "prod_01j9zzzzzzzzzzzzzzzzzzzzzz", "2026-01-01|prod_x"}) {
         auto c = core::encode_cursor(s);
         auto back = core::decode_cursor(c);
         ASSERT_TRUE(back) << s;

@@ -17,7 +17,8 @@ TEST(json_parse, rejects_malformed_and_too_deep) {
 }
 
 TEST(json_validator, accepts_a_valid_body) {
-    auto body = parse(R"({"name":"Shop","stock":5,"address":{"lat":52.5,"lng":13.4},"tags":["a","b"]})");
+    auto body =
+        parse(R"({"name":"Shop","stock":5,"address":{"lat":52.5,"lng":13.4},"tags":["a","b"]})");
     core::json::validator v{body};
     auto root = v.root();
     EXPECT_EQ(root.required_string("name", {.min_length = 1, .max_length = 50}), "Shop");
@@ -32,7 +33,9 @@ TEST(json_validator, accepts_a_valid_body) {
 }
 
 TEST(json_validator, collects_every_error_with_pointers) {
-    auto body = parse(R"({"name":"","stock":-1,"address":{"lat":100},"variants":[{"sku":5}],"extra":true})");
+    auto body =
+        parse(R"({"name":"","stock":-1,"address":{"lat":100},"variants":[{"sku":5}],"extra":true})"
+        );
     core::json::validator v{body};
     auto root = v.root();
     root.required_string("name", {.min_length = 1});
@@ -91,6 +94,8 @@ TEST(json_validator, refuses_a_body_that_is_not_an_object) {
     EXPECT_EQ(v.error().fields.at(0).pointer, "");
 }
 
-TEST(json_validator, escapes_pointer_segments) { EXPECT_EQ(core::json::pointer_escape("a/b~c"), "a~1b~0c"); }
+TEST(json_validator, escapes_pointer_segments) {
+    EXPECT_EQ(core::json::pointer_escape("a/b~c"), "a~1b~0c");
+}
 
 }  // namespace

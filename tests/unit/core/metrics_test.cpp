@@ -17,7 +17,9 @@ TEST(metrics, renders_counters_gauges_and_histograms) {
     EXPECT_NE(text.find("# TYPE jobs_total counter\n"), std::string::npos);
     EXPECT_NE(text.find("jobs_total{kind=\"a\\\"b\"} 3\n"), std::string::npos) << text;
     EXPECT_NE(text.find("queue_depth 7\n"), std::string::npos);
-    EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos) << text;
+    EXPECT_NE(
+        text.find("latency_seconds_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos
+    ) << text;
     EXPECT_NE(text.find("latency_seconds_bucket{le=\"1\"} 2\n"), std::string::npos) << text;
     EXPECT_NE(text.find("latency_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
     EXPECT_NE(text.find("latency_seconds_count 3\n"), std::string::npos);

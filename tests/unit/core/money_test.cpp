@@ -37,7 +37,7 @@ TEST(money, detects_overflow) {
 
 TEST(money, scales_half_away_from_zero) {
     core::money m{1005, cur("EUR")};
-    EXPECT_EQ(m.scaled(1, 10)->amount(), 101);   // 100.5 -> 101
+    EXPECT_EQ(m.scaled(1, 10)->amount(), 101);    // 100.5 -> 101
     EXPECT_EQ(m.scaled(-1, 10)->amount(), -101);  // -100.5 -> -101
     EXPECT_EQ(core::money(1004, cur("EUR")).scaled(1, 10)->amount(), 100);
     EXPECT_EQ(core::money(333, cur("EUR")).scaled(15, 100)->amount(), 50);  // 49.95 -> 50

@@ -112,7 +112,8 @@ TEST(topic_policy, refuses_unclaimed_kinds_and_malformed_topics) {
     core::realtime::prefix_topic_policy policy;
     core::principal alice{.user_id = "usr_alice"};
     EXPECT_EQ(policy.may_subscribe(alice, "order:ord_1").error().code, core::errc::forbidden);
-    std::vector<std::string> malformed{"", "user", ":x", "user:", "user:usr alice", "user:a/b", std::string(201, 'a')};
+    std::vector<std::string> malformed{
+        "", "user", ":x", "user:", "user:usr alice", "user:a/b", std::string(201, 'a')};
     for (const auto& bad : malformed) {
         auto r = policy.may_subscribe(alice, bad);
         ASSERT_FALSE(r) << bad;

@@ -38,7 +38,9 @@ TEST(worker_pool, carries_exceptions_back) {
     boost::asio::io_context io;
     auto fut = boost::asio::co_spawn(
         io,
-        [&]() -> core::task<int> { co_return co_await pool.run([]() -> int { throw std::runtime_error("boom"); }); },
+        [&]() -> core::task<int> {
+            co_return co_await pool.run([]() -> int { throw std::runtime_error("boom"); });
+        },
         boost::asio::use_future
     );
     io.run();

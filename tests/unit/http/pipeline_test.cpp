@@ -20,7 +20,8 @@ public:
         }
         auto rest = token.substr(5);
         auto dash = rest.find('-');
-        return core::principal{std::string{rest.substr(0, dash)}, {std::string{rest.substr(dash + 1)}}, "ses_1"};
+        return core::principal{
+            std::string{rest.substr(0, dash)}, {std::string{rest.substr(dash + 1)}}, "ses_1"};
     }
 };
 
@@ -46,17 +47,28 @@ protected:
             throw std::runtime_error("SELECT secret FROM users /var/lib");
             co_return http::no_content();
         });
-        routes_.add(http::method::post, "/upload", [](http::request&) -> core::task<http::response> { co_return http::no_content(); }, {.body_limit = 5000});
+        routes_.add(
+            http::method::post, "/upload",
+            [](http::request&) -> core::task<http::response> { co_return http::no_content(); },
+            {.body_limit = 5000}
+        );
     }
 
     http::response call(http::request req) {
         boost::asio::io_context io;
-        auto fut = boost::asio::co_spawn(io, [&]() -> core::task<http::response> { co_return co_await pipe_.handle(req); }, boost::asio::use_future);
+        auto fut = boost::asio::co_spawn(
+            io, [&]() -> core::task<http::response> { co_return co_await pipe_.handle(req); },
+            boost::asio::use_future
+        );
         io.run();
         return fut.get();
     }
 
-    static http::request make(http::method m, std::string target, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    static http::request make(
+        http::method m,
+        std::string target,
+        std::vector<std::pair<std::string, std::string>> headers = {}
+    ) {
         http::request r;
         r.verb = m;
         r.target = std::move(target);
@@ -65,7 +77,9 @@ protected:
         return r;
     }
 
-    static boost::json::object body(const http::response& r) { return boost::json::parse(r.body).as_object(); }
+    static boost::json::object body(const http::response& r) {
+        return boost::json::parse(r.body).as_object();
+    }
 
     core::metrics::registry metrics_;
     http::router routes_;
@@ -96,22 +110,40 @@ TEST_F(pipeline_test, user_routes_need_a_valid_token) {
     EXPECT_TRUE(none.find_header("WWW-Authenticate"));
 
     // No verifier configured: every token is refused.
-    EXPECT_EQ(call(make(http::method::get, "/mine", {{"authorization", "Bearer good-u1-customer"}})).status, 401);
+    EXPECT_EQ(
+        call(make(http::method::get, "/mine", {{"authorization", "Bearer good-u1-customer"}})
+        ).status,
+        401
+    );
 
     pipe_.set_token_verifier(&verifier_);
-    auto ok = call(make(http::method::get, "/mine", {{"authorization", "Bearer good-u1-customer"}}));
+    auto ok =
+        call(make(http::method::get, "/mine", {{"authorization", "Bearer good-u1-customer"}}));
     EXPECT_EQ(ok.status, 200);
     EXPECT_EQ(body(ok)["user"].as_string(), "u1");
-    EXPECT_EQ(call(make(http::method::get, "/mine", {{"authorization", "Bearer forged"}})).status, 401);
-    EXPECT_EQ(call(make(http::method::get, "/mine", {{"authorization", "Basic dTpw"}})).status, 401);
+    EXPECT_EQ(
+        call(make(http::method::get, "/mine", {{"authorization", "Bearer forged"}})).status, 401
+    );
+    EXPECT_EQ(
+        call(make(http::method::get, "/mine", {{"authorization", "Basic dTpw"}})).status, 401
+    );
     // A bad token is refused even on an open route: the client should learn its token is wrong.
-    EXPECT_EQ(call(make(http::method::get, "/open", {{"authorization", "Bearer forged"}})).status, 401);
+    EXPECT_EQ(
+        call(make(http::method::get, "/open", {{"authorization", "Bearer forged"}})).status, 401
+    );
 }
 
 TEST_F(pipeline_test, role_routes_refuse_other_roles_with_403) {
     pipe_.set_token_verifier(&verifier_);
-    EXPECT_EQ(call(make(http::method::get, "/admin", {{"authorization", "Bearer good-u1-customer"}})).status, 403);
-    EXPECT_EQ(call(make(http::method::get, "/admin", {{"authorization", "Bearer good-u2-admin"}})).status, 204);
+    EXPECT_EQ(
+        call(make(http::method::get, "/admin", {{"authorization", "Bearer good-u1-customer"}})
+        ).status,
+        403
+    );
+    EXPECT_EQ(
+        call(make(http::method::get, "/admin", {{"authorization", "Bearer good-u2-admin"}})).status,
+        204
+    );
     EXPECT_EQ(call(make(http::method::get, "/admin")).status, 401);
 }
 
@@ -131,10 +163,16 @@ TEST_F(pipeline_test, body_limit_follows_the_route) {
 
 TEST_F(pipeline_test, cors_answers_preflights_for_allowed_origins_only) {
     pipe_.use(std::make_unique<http::cors>(http::cors_settings{{"https://shop.test"}}));
-    auto pre = call(make(http::method::options, "/open", {{"origin", "https://shop.test"}, {"access-control-request-method", "GET"}}));
+    auto pre = call(make(
+        http::method::options, "/open",
+        {{"origin", "https://shop.test"}, {"access-control-request-method", "GET"}}
+    ));
     EXPECT_EQ(pre.status, 204);
     EXPECT_EQ(pre.find_header("Access-Control-Allow-Origin"), "https://shop.test");
-    auto other = call(make(http::method::options, "/open", {{"origin", "https://evil.test"}, {"access-control-request-method", "GET"}}));
+    auto other = call(make(
+        http::method::options, "/open",
+        {{"origin", "https://evil.test"}, {"access-control-request-method", "GET"}}
+    ));
     EXPECT_FALSE(other.find_header("Access-Control-Allow-Origin"));
     auto simple = call(make(http::method::get, "/open", {{"origin", "https://shop.test"}}));
     EXPECT_EQ(simple.find_header("Access-Control-Allow-Origin"), "https://shop.test");

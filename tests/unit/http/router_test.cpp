@@ -7,7 +7,9 @@ namespace {
 using core::http::method;
 
 core::http::handler noop() {
-    return [](core::http::request&) -> core::task<core::http::response> { co_return core::http::no_content(); };
+    return [](core::http::request&) -> core::task<core::http::response> {
+        co_return core::http::no_content();
+    };
 }
 
 TEST(router, matches_templates_and_extracts_parameters) {

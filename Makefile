@@ -31,6 +31,7 @@ run: build-release
 # Services are stopped whatever the outcome; ctest's summary is the last thing printed.
 test: build-dev
 	@set -o pipefail; \
+	scripts/peers || exit 1; \
 	eval "$$(scripts/services start)"; \
 	status=0; \
 	ctest --preset dev || status=$$?; \

@@ -190,6 +190,36 @@ setting number(setting_info info, double config::*field, double min, double max)
             }};
 }
 
+// A secret string: printed redacted.
+setting secret_text(setting_info info, std::string config::*field) {
+    info.secret = true;
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                if (v.size() > 4096) {
+                    return "must be at most 4096 characters";
+                }
+                c.*field = std::string{v};
+                return std::nullopt;
+            },
+            [=](const config& c) { return std::string{(c.*field).empty() ? "" : "<redacted>"}; }};
+}
+
+// An http:// or https:// base URL without a trailing slash.
+setting base_url(setting_info info, std::string config::*field) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                if (!(v.starts_with("https://") || v.starts_with("http://")) || v.size() > 2048) {
+                    return "must be an http:// or https:// URL";
+                }
+                while (v.ends_with('/')) {
+                    v.remove_suffix(1);
+                }
+                c.*field = std::string{v};
+                return std::nullopt;
+            },
+            [=](const config& c) { return c.*field; }};
+}
+
 const std::vector<setting>& settings() {
     static const std::vector<setting> table = [] {
         std::vector<setting> t;
@@ -278,6 +308,21 @@ const std::vector<setting>& settings() {
         t.push_back(duration({"TRADER_LOGIN_ACCOUNT_INTERVAL", "1m", "A throttled account regains one sign-in attempt per interval."}, &config::login_account_interval, std::chrono::milliseconds{10}));
         t.push_back(integer<int>({"TRADER_AUTH_ADDRESS_BURST", "30", "Sign-in, registration and reset requests per client address before throttling."}, &config::auth_address_burst, 1, 1'000'000));
         t.push_back(duration({"TRADER_AUTH_ADDRESS_INTERVAL", "2s", "A throttled address regains one such request per interval."}, &config::auth_address_interval, std::chrono::milliseconds{1}));
+        t.push_back(lifetime({"TRADER_OTP_TTL", "10m", "Lifetime of a one-time code sent by SMS."}, &config::otp_ttl, std::chrono::minutes{1}, std::chrono::hours{1}));
+        t.push_back(integer<int>({"TRADER_OTP_MAX_ATTEMPTS", "5", "Checks of one SMS code before it is locked (a new code must be requested)."}, &config::otp_max_attempts, 1, 20));
+        t.push_back(duration({"TRADER_OTP_RESEND_COOLDOWN", "30s", "Time before another code may be sent to the same phone (429 with Retry-After before)."}, &config::otp_resend_cooldown, std::chrono::milliseconds{0}));
+        t.push_back(integer<int>({"TRADER_OTP_PHONE_BURST", "5", "Codes sent to one phone before throttling."}, &config::otp_phone_burst, 1, 1'000'000));
+        t.push_back(duration({"TRADER_OTP_PHONE_INTERVAL", "10m", "A throttled phone regains one code per interval."}, &config::otp_phone_interval, std::chrono::milliseconds{1}));
+        t.push_back(integer<int>({"TRADER_OTP_ADDRESS_BURST", "20", "Code requests and checks per client address before throttling."}, &config::otp_address_burst, 1, 1'000'000));
+        t.push_back(duration({"TRADER_OTP_ADDRESS_INTERVAL", "30s", "A throttled address regains one code request or check per interval."}, &config::otp_address_interval, std::chrono::milliseconds{1}));
+        t.push_back(text({"TRADER_TWILIO_ACCOUNT_SID", "", "Twilio account SID (AC...); empty = SMS codes go to the notifications log."}, &config::twilio_account_sid, 64));
+        t.push_back(secret_text({"TRADER_TWILIO_AUTH_TOKEN", "", "Twilio auth token (Basic auth password)."}, &config::twilio_auth_token));
+        t.push_back(text({"TRADER_TWILIO_FROM", "", "Sender number (E.164) of code messages sent through the Messages API."}, &config::twilio_from, 32));
+        t.push_back(text({"TRADER_TWILIO_MESSAGING_SERVICE_SID", "", "Messaging service (MG...) that sends code messages; wins over TRADER_TWILIO_FROM."}, &config::twilio_messaging_service_sid, 64));
+        t.push_back(text({"TRADER_TWILIO_VERIFY_SERVICE_SID", "", "Twilio Verify service (VA...); when set, Verify makes and checks the codes."}, &config::twilio_verify_service_sid, 64));
+        t.push_back(base_url({"TRADER_TWILIO_BASE_URL", "https://api.twilio.com", "Base URL of Twilio's REST API (Messages)."}, &config::twilio_base_url));
+        t.push_back(base_url({"TRADER_TWILIO_VERIFY_BASE_URL", "https://verify.twilio.com", "Base URL of Twilio Verify."}, &config::twilio_verify_base_url));
+        t.push_back(duration({"TRADER_TWILIO_TIMEOUT", "10s", "Time a Twilio request may take; then 503 to the caller."}, &config::twilio_timeout, std::chrono::milliseconds{100}));
         t.push_back({{"TRADER_LOG_LEVEL", "info", "debug, info, warn or error."},
                      [](config& c, std::string_view v) -> std::optional<std::string> {
                          if (!core::log::parse_level(v, c.log_level)) {
@@ -400,6 +445,16 @@ core::result<config> load_config(const std::map<std::string, std::string>& envir
         }
         if (auto problem = s->apply(c, value)) {
             return fail(errc::invalid, name + "=" + (s->info.secret ? std::string{"<redacted>"} : value) + ": " + *problem);
+        }
+    }
+    if (!c.twilio_account_sid.empty()) {
+        if (c.twilio_auth_token.empty()) {
+            return fail(errc::invalid, "TRADER_TWILIO_AUTH_TOKEN: required with TRADER_TWILIO_ACCOUNT_SID");
+        }
+        if (c.twilio_verify_service_sid.empty() && c.twilio_from.empty() && c.twilio_messaging_service_sid.empty()) {
+            return fail(errc::invalid,
+                        "TRADER_TWILIO_FROM: set it, TRADER_TWILIO_MESSAGING_SERVICE_SID or TRADER_TWILIO_VERIFY_SERVICE_SID "
+                        "with TRADER_TWILIO_ACCOUNT_SID");
         }
     }
     if (c.rate_limit_burst == 0) {

@@ -63,6 +63,25 @@ struct config {
     int auth_address_burst = 30;  // sign-in, registration and reset attempts per client address
     std::chrono::milliseconds auth_address_interval{2000};
 
+    // Phone one-time codes
+    std::chrono::seconds otp_ttl{600};
+    int otp_max_attempts = 5;  // checks of one code before it is locked
+    std::chrono::milliseconds otp_resend_cooldown{30000};
+    int otp_phone_burst = 5;  // codes sent to one phone before throttling
+    std::chrono::milliseconds otp_phone_interval{600000};
+    int otp_address_burst = 20;  // code starts and checks per client address
+    std::chrono::milliseconds otp_address_interval{30000};
+
+    // Twilio (SMS). No account SID = codes go to the notifications log (embedded profile).
+    std::string twilio_account_sid;
+    std::string twilio_auth_token;  // secret
+    std::string twilio_from;
+    std::string twilio_messaging_service_sid;
+    std::string twilio_verify_service_sid;
+    std::string twilio_base_url = "https://api.twilio.com";
+    std::string twilio_verify_base_url = "https://verify.twilio.com";
+    std::chrono::milliseconds twilio_timeout{10000};
+
     // Logging
     core::log::level log_level = core::log::level::info;
     bool access_log = true;

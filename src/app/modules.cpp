@@ -20,6 +20,19 @@ identity::settings identity_settings(const config& c) {
     s.auth.password_reset_ttl = c.password_reset_ttl;
     s.auth.login_account = {c.login_account_burst, c.login_account_interval};
     s.auth.address = {c.auth_address_burst, c.auth_address_interval};
+    s.otp.code_ttl = c.otp_ttl;
+    s.otp.max_attempts = c.otp_max_attempts;
+    s.otp.resend_cooldown = c.otp_resend_cooldown;
+    s.otp.phone = {c.otp_phone_burst, c.otp_phone_interval};
+    s.otp.address = {c.otp_address_burst, c.otp_address_interval};
+    s.twilio.account_sid = c.twilio_account_sid;
+    s.twilio.auth_token = c.twilio_auth_token;
+    s.twilio.from = c.twilio_from;
+    s.twilio.messaging_service_sid = c.twilio_messaging_service_sid;
+    s.twilio.verify_service_sid = c.twilio_verify_service_sid;
+    s.twilio.base_url = c.twilio_base_url;
+    s.twilio.verify_base_url = c.twilio_verify_base_url;
+    s.twilio.timeout = c.twilio_timeout;
     return s;
 }
 

@@ -120,6 +120,7 @@ core::task<core::result<token_pair>> auth_service::open_session(
     infra::db::transaction& tx,
     std::string user_id,
     std::vector<std::string> roles,
+    std::string method,
     client_info client,
     core::time_point now
 ) {
@@ -127,7 +128,7 @@ core::task<core::result<token_pair>> auth_service::open_session(
     session s{
         .id = core::new_id("ses", now),
         .user_id = user_id,
-        .method = std::string{method_password},
+        .method = std::move(method),
         .user_agent = std::move(client.user_agent),
         .ip = std::move(client.ip),
         .created_at = now,
@@ -224,7 +225,9 @@ core::task<core::result<signed_in>> auth_service::register_tx(
         co_return std::move(audited).error();
     }
     std::vector<std::string> roles{std::string{role::customer}};
-    auto tokens = co_await open_session(tx, id, std::move(roles), r.client, now);
+    auto tokens = co_await open_session(
+        tx, id, std::move(roles), std::string{method_password}, r.client, now
+    );
     if (!tokens) {
         co_return std::move(tokens).error();
     }
@@ -325,7 +328,9 @@ core::task<core::result<signed_in>> auth_service::login_tx(
     if (!*account || (*account)->status != user_status::active) {
         co_return fail(errc::unauthenticated, std::string{wrong_credentials});
     }
-    auto tokens = co_await open_session(tx, user_id, (*account)->roles, client, now);
+    auto tokens = co_await open_session(
+        tx, user_id, (*account)->roles, std::string{method_password}, client, now
+    );
     if (!tokens) {
         co_return std::move(tokens).error();
     }

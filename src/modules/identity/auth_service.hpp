@@ -105,6 +105,17 @@ public:
         core::principal who, password_change change, client_info client
     );
 
+    // A session with its first refresh token and an access token for it, in `tx`: for sign-ins
+    // that proved who it is (password, phone code, social login; `method` names it).
+    core::task<core::result<token_pair>> open_session(
+        infra::db::transaction& tx,
+        std::string user_id,
+        std::vector<std::string> roles,
+        std::string method,
+        client_info client,
+        core::time_point now
+    );
+
 private:
     struct refresh_outcome {
         std::optional<signed_in> renewed;
@@ -149,14 +160,6 @@ private:
         core::principal who, std::string hash, client_info client, infra::db::transaction& tx
     );
 
-    // A session with its first refresh token and an access token for it.
-    core::task<core::result<token_pair>> open_session(
-        infra::db::transaction& tx,
-        std::string user_id,
-        std::vector<std::string> roles,
-        client_info client,
-        core::time_point now
-    );
     core::task<core::result<void>> send_verification(
         infra::db::transaction& tx, std::string user_id, std::string email, core::time_point now
     );

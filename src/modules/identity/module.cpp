@@ -8,6 +8,7 @@
 #include "modules/identity/revocation.hpp"
 #include "modules/identity/routes.hpp"
 #include "modules/identity/session_repo.hpp"
+#include "modules/identity/sms_provider.hpp"
 #include "modules/identity/user_repo.hpp"
 
 namespace identity {
@@ -33,6 +34,21 @@ infra::crypto::jwt_settings jwt_settings_of(const settings& s) {
     return j;
 }
 
+std::unique_ptr<sms_provider> make_sms_provider(
+    const settings& s,
+    infra::db::database& db,
+    notification_sender& log,
+    integrations::twilio::client& twilio
+) {
+    if (s.twilio.account_sid.empty()) {
+        return std::make_unique<sms_log_provider>(db, log);
+    }
+    if (!s.twilio.verify_service_sid.empty()) {
+        return std::make_unique<twilio_verify_provider>(twilio);
+    }
+    return std::make_unique<twilio_messages_provider>(twilio);
+}
+
 }  // namespace
 
 struct module::parts {
@@ -46,8 +62,12 @@ struct module::parts {
           verifier(codec, revoked),
           sender(d.clock),
           auth(d.db, d.clock, d.workers, d.metrics, codec, revoked, sender, s.auth),
+          twilio(s.twilio, d.workers),
+          sms(make_sms_provider(s, d.db, sender, twilio)),
+          otp(d.db, d.clock, d.metrics, auth, *sms, s.otp),
           accounts(d.db, d.clock, revoked),
           auth_http(auth, *keys),
+          otp_http(otp),
           me_http(auth, accounts),
           admin_http(accounts) {}
 
@@ -59,8 +79,12 @@ struct module::parts {
     access_verifier verifier;
     notification_log sender;
     auth_service auth;
+    integrations::twilio::client twilio;
+    std::unique_ptr<sms_provider> sms;
+    otp_service otp;
     account_service accounts;
     auth_routes auth_http;
+    otp_routes otp_http;
     me_routes me_http;
     admin_routes admin_http;
 };
@@ -70,6 +94,7 @@ module::~module() = default;
 
 void module::register_routes(core::http::router& r) {
     parts_->auth_http.register_routes(r);
+    parts_->otp_http.register_routes(r);
     parts_->me_http.register_routes(r);
     parts_->admin_http.register_routes(r);
 }

@@ -15,7 +15,9 @@
 #include "core/task.hpp"
 #include "core/worker_pool.hpp"
 #include "infra/db/database.hpp"
+#include "integrations/twilio/client.hpp"
 #include "modules/identity/auth_service.hpp"
+#include "modules/identity/otp_service.hpp"
 
 namespace identity {
 
@@ -25,6 +27,10 @@ struct settings {
     std::string audience;
     std::chrono::seconds access_token_ttl{900};
     auth_settings auth;
+    otp_settings otp;
+    // SMS: no account SID = the notifications log; a Verify service SID = Twilio Verify; else our
+    // codes through Twilio's Messages API.
+    integrations::twilio::settings twilio;
 };
 
 struct dependencies {

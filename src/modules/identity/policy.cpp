@@ -210,4 +210,16 @@ std::optional<violation> check_locale(std::string_view locale) {
     return std::nullopt;
 }
 
+std::optional<violation> check_phone(std::string_view phone) {
+    auto digits = phone.size() > 1 ? phone.substr(1) : std::string_view{};
+    bool all_digits =
+        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!phone.starts_with('+') || digits.size() < 8 || digits.size() > 15 || !all_digits ||
+        digits.front() == '0') {
+        return violation{
+            "e164", "must be an E.164 number: + and 8-15 digits, such as +4915112345678"};
+    }
+    return std::nullopt;
+}
+
 }  // namespace identity::policy

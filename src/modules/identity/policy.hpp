@@ -38,6 +38,9 @@ std::optional<violation> check_password(
 // 1-100 code points without control characters, not only whitespace.
 std::optional<violation> check_name(std::string_view name);
 
+// E.164: `+`, then 8-15 digits, the first not 0.
+std::optional<violation> check_phone(std::string_view phone);
+
 // A BCP 47 language tag such as en, de-DE or zh-Hant-TW.
 std::optional<violation> check_locale(std::string_view locale);
 

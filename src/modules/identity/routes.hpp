@@ -15,6 +15,7 @@
 #include "modules/identity/account_service.hpp"
 #include "modules/identity/auth_service.hpp"
 #include "modules/identity/model.hpp"
+#include "modules/identity/otp_service.hpp"
 
 namespace identity {
 
@@ -70,6 +71,19 @@ private:
 
     auth_service& auth_;
     const infra::crypto::key_ring& keys_;
+};
+
+// Phone one-time codes: /api/v1/auth/otp/*.
+class otp_routes {
+public:
+    explicit otp_routes(otp_service& otp) : otp_(otp) {}
+    void register_routes(core::http::router& r);
+
+private:
+    core::task<core::http::response> start(core::http::request& req);
+    core::task<core::http::response> verify(core::http::request& req);
+
+    otp_service& otp_;
 };
 
 class me_routes {

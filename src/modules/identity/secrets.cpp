@@ -82,4 +82,13 @@ std::string sha256_hex(std::string_view data) {
     return out;
 }
 
+std::string random_digits(int digits) {
+    ensure_sodium();
+    std::string out;
+    for (int i = 0; i < digits; ++i) {
+        out.push_back(static_cast<char>('0' + randombytes_uniform(10)));
+    }
+    return out;
+}
+
 }  // namespace identity::secrets

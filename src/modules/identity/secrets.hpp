@@ -22,6 +22,8 @@ bool needs_rehash(std::string_view hash);
 
 // 32 random bytes, base64url without padding (43 characters): refresh and single-use tokens.
 std::string random_token();
+// `digits` uniformly random decimal digits: one-time codes sent by SMS.
+std::string random_digits(int digits);
 // Hex SHA-256: how tokens are stored, so a database leak does not hand out working tokens.
 std::string sha256_hex(std::string_view data);
 

@@ -128,6 +128,32 @@ core::task<core::result<std::optional<std::string>>> user_repo::find_id_by_email
     co_return std::optional{rows->front().get<std::string>(0)};
 }
 
+core::task<core::result<std::optional<std::string>>> user_repo::find_id_by_phone(
+    infra::db::transaction& tx, std::string phone
+) {
+    auto rows = co_await tx.query("SELECT id FROM users WHERE phone = $1", std::move(phone));
+    if (!rows) {
+        co_return std::move(rows).error();
+    }
+    if (rows->empty()) {
+        co_return std::optional<std::string>{};
+    }
+    co_return std::optional{rows->front().get<std::string>(0)};
+}
+
+core::task<core::result<void>> user_repo::set_verified_phone(
+    infra::db::transaction& tx, std::string user_id, std::string phone, core::time_point now
+) {
+    auto done = co_await tx.query(
+        "UPDATE users SET phone = $2, phone_verified_at_ms = $3, updated_at_ms = $3 WHERE id = $1",
+        std::move(user_id), std::move(phone), to_ms(now)
+    );
+    if (!done) {
+        co_return std::move(done).error();
+    }
+    co_return core::ok();
+}
+
 core::task<core::result<void>> user_repo::insert(
     infra::db::transaction& tx, new_user u, core::time_point now
 ) {
@@ -135,12 +161,16 @@ core::task<core::result<void>> user_repo::insert(
     if (u.email_verified_at) {
         verified = to_ms(*u.email_verified_at);
     }
+    std::optional<std::int64_t> phone_verified;
+    if (u.phone) {
+        phone_verified = to_ms(now);
+    }
     auto done = co_await tx.query(
         "INSERT INTO users (id, email, email_verified_at_ms, password_hash, name, status, "
-        "created_at_ms, updated_at_ms)"
-        " VALUES ($1, $2, $3, $4, $5, 'active', $6, $6)",
+        "created_at_ms, updated_at_ms, phone, phone_verified_at_ms)"
+        " VALUES ($1, $2, $3, $4, $5, 'active', $6, $6, $7, $8)",
         std::move(u.id), std::move(u.email), verified, std::move(u.password_hash),
-        std::move(u.name), to_ms(now)
+        std::move(u.name), to_ms(now), std::move(u.phone), phone_verified
     );
     if (!done) {
         co_return std::move(done).error();

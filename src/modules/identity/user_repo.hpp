@@ -25,6 +25,7 @@ struct new_user {
     std::optional<std::string> password_hash;
     std::string name;
     std::optional<core::time_point> email_verified_at;
+    std::optional<std::string> phone;  // E.164, verified when set
 };
 
 struct profile_update {
@@ -60,7 +61,15 @@ public:
         infra::db::transaction& tx, std::string email
     );
 
-    // `conflict` when the email is taken.
+    core::task<core::result<std::optional<std::string>>> find_id_by_phone(
+        infra::db::transaction& tx, std::string phone
+    );
+    // Sets the user's phone as verified; `conflict` when another account has it.
+    core::task<core::result<void>> set_verified_phone(
+        infra::db::transaction& tx, std::string user_id, std::string phone, core::time_point now
+    );
+
+    // `conflict` when the email (or phone) is taken.
     core::task<core::result<void>> insert(
         infra::db::transaction& tx, new_user u, core::time_point now
     );

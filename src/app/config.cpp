@@ -281,7 +281,7 @@ const std::vector<setting>& settings() {
                      },
                      [](const config& c) { return redact_url(c.database_url); }});
         t.push_back(integer<int>({"TRADER_DB_POOL_SIZE", "8", "PostgreSQL connections in the pool."}, &config::db_pool_size, 1, 1000));
-        t.push_back(integer<int>({"TRADER_SQLITE_READERS", "4", "SQLite reader connections (there is always one writer)."}, &config::sqlite_readers, 1, 64));
+        t.push_back(integer<int>({"TRADER_SQLITE_READERS", "8", "SQLite reader connections (there is always one writer); a read transaction holds one across its statements."}, &config::sqlite_readers, 1, 64));
         t.push_back(boolean({"TRADER_AUTO_MIGRATE", "0", "Apply pending migrations at start on PostgreSQL (always done on SQLite)."}, &config::auto_migrate));
         t.push_back(duration({"TRADER_OUTBOX_POLL_INTERVAL", "200ms", "How often the outbox dispatcher looks for events written by other instances."}, &config::outbox_poll_interval, std::chrono::milliseconds{5}));
         t.push_back(duration({"TRADER_OUTBOX_CLAIM_TIMEOUT", "30s", "An event claimed by an instance that died is redelivered after this."}, &config::outbox_claim_timeout, std::chrono::milliseconds{100}));

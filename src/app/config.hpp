@@ -36,7 +36,7 @@ struct config {
     std::string data_dir = "./var";
     std::string database_url;  // empty = SQLite at <data_dir>/trader.db
     int db_pool_size = 8;
-    int sqlite_readers = 4;
+    int sqlite_readers = 8;
     bool auto_migrate = false;
 
     // Events

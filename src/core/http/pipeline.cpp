@@ -64,6 +64,24 @@ std::string allow_header(const std::vector<method>& allowed) {
 
 }  // namespace
 
+// Identifies a metric series without building a string per request.
+struct metric_key {
+    const void* owner;
+    const char* route;  // address of the route template; null when no route matched
+    int verb;
+    int status;
+    bool operator==(const metric_key&) const = default;
+};
+
+struct metric_key_hash {
+    std::size_t operator()(const metric_key& k) const noexcept {
+        auto h = std::hash<const void*>{}(k.owner);
+        h ^= std::hash<const void*>{}(k.route) + 0x9e3779b97f4a7c15ULL + (h << 6U) + (h >> 2U);
+        h ^= std::hash<int>{}(k.verb * 1000 + k.status) + 0x9e3779b97f4a7c15ULL + (h << 6U) + (h >> 2U);
+        return h;
+    }
+};
+
 struct pipeline::route_stats {
     core::metrics::histogram* duration = nullptr;
 };
@@ -227,9 +245,9 @@ void pipeline::finish(request& req, response& res) {
 pipeline::route_stats& pipeline::stats_for(const request& req) {
     // Per-thread cache so the hot path takes no lock; the registry is consulted once per route and
     // thread.
-    thread_local std::unordered_map<std::string, route_stats> cache;
-    std::string key =
-        std::to_string(reinterpret_cast<std::uintptr_t>(this)) + std::string{req.route_template};
+    // Route templates live in the router for the process's lifetime, so their address is the key.
+    thread_local std::unordered_map<metric_key, route_stats, metric_key_hash> cache;
+    metric_key key{this, req.route_template.data(), 0, 0};
     auto it = cache.find(key);
     if (it == cache.end()) {
         route_stats s;
@@ -239,7 +257,7 @@ pipeline::route_stats& pipeline::stats_for(const request& req) {
             "http_request_duration_seconds", "Time from request read to response written, by route",
             core::metrics::latency_buckets(), {{"route", route}}
         );
-        it = cache.emplace(std::move(key), s).first;
+        it = cache.emplace(key, s).first;
     }
     return it->second;
 }
@@ -249,14 +267,8 @@ void pipeline::record(const request& req, const response& res, std::size_t bytes
     double seconds = std::chrono::duration<double>(elapsed).count();
     auto route = req.route_template.empty() ? std::string_view{"unmatched"} : req.route_template;
 
-    thread_local std::unordered_map<std::string, core::metrics::counter*> counters;
-    std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(this));
-    key += ' ';
-    key += to_string(req.verb);
-    key += ' ';
-    key += route;
-    key += ' ';
-    key += std::to_string(res.status);
+    thread_local std::unordered_map<metric_key, core::metrics::counter*, metric_key_hash> counters;
+    metric_key key{this, req.route_template.data(), static_cast<int>(req.verb), res.status};
     auto it = counters.find(key);
     if (it == counters.end()) {
         auto& c = metrics_.get_counter(
@@ -265,7 +277,7 @@ void pipeline::record(const request& req, const response& res, std::size_t bytes
              {"route", std::string{route}},
              {"status", std::to_string(res.status)}}
         );
-        it = counters.emplace(std::move(key), &c).first;
+        it = counters.emplace(key, &c).first;
     }
     it->second->inc();
     stats_for(req).duration->observe(seconds);

@@ -17,16 +17,15 @@
 #include "modules/identity/model.hpp"
 #include "modules/identity/otp_service.hpp"
 
+#include "core/http/body.hpp"
+
 namespace identity {
 
 // Largest body an identity route reads; larger gets 413 before it is read.
 inline constexpr std::size_t body_limit = std::size_t{16} * 1024;
 
-// The JSON body: 415 unless declared application/json, 400 when malformed. An empty body reads as
-// {} when `may_be_empty`.
-core::result<boost::json::value> json_body(
-    const core::http::request& req, bool may_be_empty = false
-);
+// The one body reader every module uses (src/core/http/body.hpp).
+using core::http::json_body;
 client_info client_of(const core::http::request& req);
 
 // `cursor` (a position within `prefix` ids) and `limit` (1-100, default 20) query parameters.

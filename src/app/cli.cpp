@@ -1,15 +1,20 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 #include <string_view>
 
 #include "app/config.hpp"
+#include "app/modules.hpp"
 #include "app/runtime.hpp"
+#include "app/seed.hpp"
 #include "app/version.hpp"
 #include "core/log.hpp"
+#include "infra/crypto/jwt.hpp"
 #include "infra/db/migrations.hpp"
 #include "modules/identity/account_service.hpp"
+#include "modules/shopping/module.hpp"
 
 namespace app {
 
@@ -146,6 +151,101 @@ int create_admin(const config& c, identity::admin_request request) {
     return 0;
 }
 
+// `trader keys [rotate]`: works on the key directory, so running servers pick a rotation up at
+// their next key check (TRADER_JWT_KEY_CHECK_INTERVAL).
+int manage_keys(const config& c, bool rotate) {
+    core::system_clock clock;
+    auto ring = infra::crypto::key_ring::open(std::filesystem::path{c.data_dir} / "keys", clock);
+    if (!ring) {
+        std::cerr << "trader: cannot open the signing keys: " << ring.error().detail << "\n";
+        return exit_failure;
+    }
+    if (rotate) {
+        auto kid = (*ring)->rotate();
+        if (!kid) {
+            std::cerr << "trader: rotation failed: " << kid.error().detail << "\n";
+            return exit_failure;
+        }
+        std::cout << "rotated: new active key " << *kid << "\n";
+    }
+    for (const auto& kid : (*ring)->kids()) {
+        std::cout << kid << (kid == (*ring)->active_kid() ? "  active" : "") << "\n";
+    }
+    return 0;
+}
+
+int seed(const config& c, const seed_options& options) {
+    core::worker_pool pool{worker_threads(c)};
+    auto opened = open_database(c, pool);
+    if (!opened) {
+        std::cerr << "trader: cannot open the database: " << opened.error().detail << "\n";
+        return exit_failure;
+    }
+    auto& db = **opened;
+    if (!ensure_schema(c, db)) {
+        return exit_failure;
+    }
+    core::system_clock clock;
+    auto seeded = seed_marketplace(db, clock, options);
+    if (!seeded) {
+        std::cerr << "trader: seed failed: " << seeded.error().detail << "\n";
+        return exit_failure;
+    }
+    std::printf(
+        "seeded %d categories, %d vendors (%d users), %d products, %d variants, %d prices "
+        "in %.2f s (seed %llu)\n",
+        seeded->categories, seeded->vendors, seeded->users, seeded->products, seeded->variants,
+        seeded->prices, seeded->seconds, static_cast<unsigned long long>(options.seed)
+    );
+    if (!seeded->sample_email.empty()) {
+        std::printf(
+            "store owners sign in as %s (and the next numbers) with the password %s\n",
+            seeded->sample_email.c_str(), seeded->password.c_str()
+        );
+    }
+    return 0;
+}
+
+// `trader reindex`: the storefront index rebuilt from the catalog in one transaction (what the
+// catalog.reindex_requested event does); serving instances drop their cached pages when they see
+// the shopping.index_rebuilt event it writes.
+int reindex(const config& c) {
+    core::worker_pool pool{worker_threads(c)};
+    auto opened = open_database(c, pool);
+    if (!opened) {
+        std::cerr << "trader: cannot open the database: " << opened.error().detail << "\n";
+        return exit_failure;
+    }
+    auto& db = **opened;
+    if (!ensure_schema(c, db)) {
+        return exit_failure;
+    }
+    core::system_clock clock;
+    core::metrics::registry metrics;
+    infra::bus::dispatcher events{db, clock, metrics, {}};
+    std::unique_ptr<modules> product;
+    try {
+        product = std::make_unique<modules>(platform{c, clock, metrics, pool, db, events});
+    } catch (const std::exception& e) {
+        std::cerr << "trader: cannot start the modules: " << e.what() << "\n";
+        return exit_failure;
+    }
+    auto rebuilt = run_sync<core::result<shopping::rebuild_report>>([&] {
+        return product->shopping().rebuild();
+    });
+    if (!rebuilt) {
+        std::cerr << "trader: reindex failed: " << rebuilt.error().detail << "\n";
+        return exit_failure;
+    }
+    std::printf(
+        "indexed %lld visible products of %lld in %.2f s\n",
+        static_cast<long long>(rebuilt->products_indexed),
+        static_cast<long long>(rebuilt->products_read),
+        static_cast<double>(rebuilt->took.count()) / 1000.0
+    );
+    return 0;
+}
+
 int print_routes(const config& c) {
     core::log::set_level(core::log::level::warn);  // keep stdout to the table
     auto routes = list_routes(c);
@@ -199,6 +299,10 @@ int run_cli(int argc, char** argv) {
     auto* admin_cmd = cli.add_subcommand(
         "create-admin", "Create an admin account, or grant the admin role to an existing one"
     );
+    auto* keys_cmd = cli.add_subcommand("keys", "List the access-token signing keys");
+    auto* rotate_cmd = keys_cmd->add_subcommand(
+        "rotate", "Make a new signing key active; tokens signed by older keys stay valid"
+    );
     identity::admin_request admin;
     std::string admin_password;
     admin_cmd->add_option("--email", admin.email, "Email address of the account")->required();
@@ -206,6 +310,21 @@ int run_cli(int argc, char** argv) {
         "--password", admin_password, "Password of a new account (an existing one keeps its own)"
     );
     admin_cmd->add_option("--name", admin.name, "Name of a new account")->capture_default_str();
+    auto* seed_cmd = cli.add_subcommand(
+        "seed", "Fill an empty database with a deterministic demo marketplace"
+    );
+    auto* reindex_cmd = cli.add_subcommand(
+        "reindex", "Rebuild the storefront's product index and search index from the catalog"
+    );
+    seed_options seeding;
+    seed_cmd->add_option("--vendors", seeding.vendors, "Stores, each with an owner account")
+        ->check(CLI::Range(1, 10000))
+        ->capture_default_str();
+    seed_cmd->add_option("--products", seeding.products, "Products, with 1-5 variants each")
+        ->check(CLI::Range(0, 10000000))
+        ->capture_default_str();
+    seed_cmd->add_option("--seed", seeding.seed, "Random seed: same seed, same marketplace")
+        ->capture_default_str();
 
     try {
         cli.parse(argc, argv);
@@ -235,6 +354,12 @@ int run_cli(int argc, char** argv) {
         code = migrate(*c, static_cast<bool>(*status_cmd));
     } else if (*serve_cmd) {
         code = serve(*c);
+    } else if (*keys_cmd) {
+        code = manage_keys(*c, static_cast<bool>(*rotate_cmd));
+    } else if (*seed_cmd) {
+        code = seed(*c, seeding);
+    } else if (*reindex_cmd) {
+        code = reindex(*c);
     } else if (*admin_cmd) {
         if (password_opt->count() > 0) {
             admin.password = std::move(admin_password);

@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "core/money.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -220,6 +223,37 @@ setting base_url(setting_info info, std::string config::*field) {
             [=](const config& c) { return c.*field; }};
 }
 
+// An OpenID issuer URL, kept exactly as written: ID tokens must name it character for character.
+setting issuer_url(setting_info info, std::string config::*field) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                if (!(v.starts_with("https://") || v.starts_with("http://")) || v.size() > 2048 ||
+                    v.find_first_of("?#") != std::string_view::npos) {
+                    return "must be an http:// or https:// URL without query or fragment";
+                }
+                c.*field = std::string{v};
+                return std::nullopt;
+            },
+            [=](const config& c) { return c.*field; }};
+}
+
+// One of a few fixed words.
+setting choice(setting_info info, std::string config::*field, std::vector<std::string_view> allowed) {
+    return {info,
+            [=](config& c, std::string_view v) -> std::optional<std::string> {
+                if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+                    std::string names;
+                    for (auto a : allowed) {
+                        names += names.empty() ? std::string{a} : " or " + std::string{a};
+                    }
+                    return "must be " + names;
+                }
+                c.*field = std::string{v};
+                return std::nullopt;
+            },
+            [=](const config& c) { return c.*field; }};
+}
+
 const std::vector<setting>& settings() {
     static const std::vector<setting> table = [] {
         std::vector<setting> t;
@@ -271,6 +305,9 @@ const std::vector<setting>& settings() {
         t.push_back(number({"TRADER_RATE_LIMIT_RPS", "0", "Requests per second allowed per client address (token bucket); 0 = off."}, &config::rate_limit_rps, 0, 1e9));
         t.push_back(number({"TRADER_RATE_LIMIT_BURST", "0", "Burst size of the per-address bucket; 0 = 2 x the rate."}, &config::rate_limit_burst, 0, 1e9));
         t.push_back(text({"TRADER_DATA_DIR", "./var", "Directory for the SQLite database, signing keys and media on the embedded profile."}, &config::data_dir));
+        t.push_back(text({"TRADER_MEDIA_DIR", "", "Directory of uploaded images and export files; empty = <TRADER_DATA_DIR>/media."}, &config::media_dir));
+        t.push_back(text({"TRADER_MEDIA_BASE_URL", "/api/v1/media/", "URL prefix of media in API responses: this server's media route, or a CDN in front of it."}, &config::media_base_url, 512));
+        t.push_back(integer<std::size_t>({"TRADER_MEDIA_MAX_BYTES", "5242880", "Largest accepted image upload in bytes (413 above)."}, &config::media_max_bytes, 1024, std::size_t{64} * 1024 * 1024));
         t.push_back({{"TRADER_DATABASE_URL", "", "postgres://user:password@host:port/db to use PostgreSQL; empty = SQLite in TRADER_DATA_DIR.", true},
                      [](config& c, std::string_view v) -> std::optional<std::string> {
                          if (!v.empty() && !v.starts_with("postgres://") && !v.starts_with("postgresql://") && !v.starts_with("sqlite:")) {
@@ -301,6 +338,10 @@ const std::vector<setting>& settings() {
                          return std::nullopt;
                      },
                      [](const config& c) { return std::to_string(c.access_token_ttl.count()) + "s"; }});
+        t.push_back(lifetime({"TRADER_JWT_KEY_ROTATION_INTERVAL", "30d", "Age at which the active signing key is replaced by a new one (0s = only by hand); older keys keep verifying."}, &config::jwt_key_rotation_interval, std::chrono::seconds{0}, std::chrono::hours{24 * 365}));
+        t.push_back(duration({"TRADER_JWT_KEY_CHECK_INTERVAL", "1m", "How often an instance re-reads the key directory: rotations by other instances, retirement of old keys."}, &config::jwt_key_check_interval, std::chrono::milliseconds{100}));
+        t.push_back(lifetime({"TRADER_ACCOUNT_DELETION_GRACE", "30d", "Time between a deletion request and the erasure of the account; signing in and cancelling keeps it."}, &config::account_deletion_grace, std::chrono::seconds{0}, std::chrono::hours{24 * 365}));
+        t.push_back(duration({"TRADER_ACCOUNT_PURGE_INTERVAL", "1m", "How often accounts whose deletion grace period is over are erased."}, &config::account_purge_interval, std::chrono::milliseconds{100}));
         t.push_back(lifetime({"TRADER_REFRESH_TOKEN_TTL", "30d", "Lifetime of a refresh token; each refresh issues a new one (90s, 15m, 12h or 30d)."}, &config::refresh_token_ttl, std::chrono::minutes{1}, std::chrono::hours{24 * 365}));
         t.push_back(lifetime({"TRADER_EMAIL_TOKEN_TTL", "24h", "Lifetime of an email verification token."}, &config::email_token_ttl, std::chrono::minutes{1}, std::chrono::hours{24 * 30}));
         t.push_back(lifetime({"TRADER_PASSWORD_RESET_TTL", "1h", "Lifetime of a password reset token."}, &config::password_reset_ttl, std::chrono::minutes{1}, std::chrono::hours{24}));
@@ -323,6 +364,76 @@ const std::vector<setting>& settings() {
         t.push_back(base_url({"TRADER_TWILIO_BASE_URL", "https://api.twilio.com", "Base URL of Twilio's REST API (Messages)."}, &config::twilio_base_url));
         t.push_back(base_url({"TRADER_TWILIO_VERIFY_BASE_URL", "https://verify.twilio.com", "Base URL of Twilio Verify."}, &config::twilio_verify_base_url));
         t.push_back(duration({"TRADER_TWILIO_TIMEOUT", "10s", "Time a Twilio request may take; then 503 to the caller."}, &config::twilio_timeout, std::chrono::milliseconds{100}));
+        t.push_back(base_url({"TRADER_OAUTH_REDIRECT_BASE", "", "Public base URL of this server; provider callbacks are <base>/api/v1/auth/oauth/<provider>/callback."}, &config::oauth_redirect_base));
+        t.push_back({{"TRADER_OAUTH_ALLOWED_REDIRECTS", "", "Comma-separated app URLs a social sign-in may return tokens to (redirect_to, exact match)."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         c.oauth_allowed_redirects.clear();
+                         std::string item;
+                         std::istringstream in{std::string{v}};
+                         while (std::getline(in, item, ',')) {
+                             auto b = item.find_first_not_of(' ');
+                             auto e = item.find_last_not_of(' ');
+                             if (b == std::string::npos) {
+                                 continue;
+                             }
+                             item = item.substr(b, e - b + 1);
+                             auto scheme = item.find("://");
+                             if (scheme == std::string::npos || scheme == 0 || item.find('#') != std::string::npos ||
+                                 item.size() > 2048) {
+                                 return "each URL must be absolute (scheme://...) without a fragment";
+                             }
+                             c.oauth_allowed_redirects.push_back(item);
+                         }
+                         return std::nullopt;
+                     },
+                     [](const config& c) {
+                         std::string out;
+                         for (const auto& u : c.oauth_allowed_redirects) {
+                             out += out.empty() ? u : "," + u;
+                         }
+                         return out;
+                     }});
+        t.push_back(lifetime({"TRADER_OAUTH_STATE_TTL", "10m", "Time a started social sign-in has to come back to its callback."}, &config::oauth_state_ttl, std::chrono::minutes{1}, std::chrono::hours{1}));
+        t.push_back(duration({"TRADER_OAUTH_TIMEOUT", "10s", "Time a request to a sign-in provider may take; then 503."}, &config::oauth_timeout, std::chrono::milliseconds{100}));
+        t.push_back(duration({"TRADER_OAUTH_JWKS_MIN_REFRESH", "1m", "An ID token with an unknown key id refetches the provider's keys at most this often."}, &config::oauth_jwks_min_refresh, std::chrono::milliseconds{0}));
+        t.push_back(text({"TRADER_GOOGLE_CLIENT_ID", "", "Google OAuth client id; empty = Google sign-in off."}, &config::google_client_id, 512));
+        t.push_back(secret_text({"TRADER_GOOGLE_CLIENT_SECRET", "", "Google OAuth client secret."}, &config::google_client_secret));
+        t.push_back(issuer_url({"TRADER_GOOGLE_ISSUER", "https://accounts.google.com", "Google's OpenID issuer; discovery at <issuer>/.well-known/openid-configuration."}, &config::google_issuer));
+        t.push_back(choice({"TRADER_GOOGLE_TOKEN_AUTH", "client_secret_basic", "How we authenticate at Google's token endpoint: client_secret_basic or client_secret_post."}, &config::google_token_auth, {"client_secret_basic", "client_secret_post"}));
+        t.push_back({{"TRADER_OIDC_NAME", "", "Name of another OpenID provider (lower-case letters, digits, -), its {provider} in the routes."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         bool ok = v.size() <= 32 && std::all_of(v.begin(), v.end(), [](char ch) {
+                                       return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+                                   });
+                         if (!ok || v == "google" || v == "facebook") {
+                             return "must be 1-32 lower-case letters, digits or -, other than google and facebook";
+                         }
+                         c.oidc_name = std::string{v};
+                         return std::nullopt;
+                     },
+                     [](const config& c) { return c.oidc_name; }});
+        t.push_back(issuer_url({"TRADER_OIDC_ISSUER", "", "Issuer of that OpenID provider; discovery at <issuer>/.well-known/openid-configuration."}, &config::oidc_issuer));
+        t.push_back(text({"TRADER_OIDC_CLIENT_ID", "", "Our client id at that provider; empty = off."}, &config::oidc_client_id, 512));
+        t.push_back(secret_text({"TRADER_OIDC_CLIENT_SECRET", "", "Our client secret at that provider."}, &config::oidc_client_secret));
+        t.push_back(choice({"TRADER_OIDC_TOKEN_AUTH", "client_secret_basic", "client_secret_basic or client_secret_post at that provider's token endpoint."}, &config::oidc_token_auth, {"client_secret_basic", "client_secret_post"}));
+        t.push_back(text({"TRADER_FACEBOOK_APP_ID", "", "Facebook app id; empty = Facebook sign-in off."}, &config::facebook_app_id, 64));
+        t.push_back(secret_text({"TRADER_FACEBOOK_APP_SECRET", "", "Facebook app secret (code exchange, app token, appsecret_proof)."}, &config::facebook_app_secret));
+        t.push_back(base_url({"TRADER_FACEBOOK_AUTHORIZE_URL", "https://www.facebook.com/v21.0/dialog/oauth", "Facebook's login dialog."}, &config::facebook_authorize_url));
+        t.push_back(base_url({"TRADER_FACEBOOK_TOKEN_URL", "https://graph.facebook.com/v21.0/oauth/access_token", "Facebook's code exchange endpoint."}, &config::facebook_token_url));
+        t.push_back(base_url({"TRADER_FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v21.0", "Base URL of the Graph API (/me, /debug_token)."}, &config::facebook_graph_url));
+        t.push_back(text({"TRADER_FACEBOOK_SCOPE", "email public_profile", "Permissions asked in Facebook's login dialog (space-separated)."}, &config::facebook_scope, 512));
+        t.push_back(integer<std::size_t>({"TRADER_CACHE_MAX_BYTES", "67108864", "Byte budget of the in-process cache of storefront pages (sharded LRU); 0 = no cache."}, &config::cache_max_bytes, 0, std::size_t{64} * 1024 * 1024 * 1024));
+        t.push_back(duration({"TRADER_CACHE_TTL", "60s", "Cached storefront pages expire after this even when no change invalidated them."}, &config::cache_ttl, std::chrono::milliseconds{1000}));
+        t.push_back(lifetime({"TRADER_STORE_MAX_AGE", "10s", "Cache-Control max-age of public storefront answers (0s = no-cache: clients revalidate with the ETag)."}, &config::store_max_age, std::chrono::seconds{0}, std::chrono::seconds{86400}));
+        t.push_back({{"TRADER_STORE_CURRENCY", "EUR", "Currency of storefront price filters, price sorts and price facets when a request names none (ISO 4217)."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         if (!core::currency::parse(v)) {
+                             return "must be an ISO 4217 currency code such as EUR";
+                         }
+                         c.store_currency = std::string{v};
+                         return std::nullopt;
+                     },
+                     [](const config& c) { return c.store_currency; }});
         t.push_back({{"TRADER_LOG_LEVEL", "info", "debug, info, warn or error."},
                      [](config& c, std::string_view v) -> std::optional<std::string> {
                          if (!core::log::parse_level(v, c.log_level)) {
@@ -376,6 +487,30 @@ core::result<std::map<std::string, std::string>> read_config_file(const std::str
         out[key] = value;
     }
     return out;
+}
+
+// Settings that only make sense together: an enabled provider needs its secret, and callbacks need
+// the public base URL.
+std::optional<std::string> check_oauth(const config& c) {
+    if (!c.google_client_id.empty() && c.google_client_secret.empty()) {
+        return "TRADER_GOOGLE_CLIENT_SECRET: required with TRADER_GOOGLE_CLIENT_ID";
+    }
+    if (!c.oidc_client_id.empty()) {
+        if (c.oidc_name.empty() || c.oidc_issuer.empty()) {
+            return "TRADER_OIDC_NAME: required, with TRADER_OIDC_ISSUER, with TRADER_OIDC_CLIENT_ID";
+        }
+        if (c.oidc_client_secret.empty()) {
+            return "TRADER_OIDC_CLIENT_SECRET: required with TRADER_OIDC_CLIENT_ID";
+        }
+    }
+    if (!c.facebook_app_id.empty() && c.facebook_app_secret.empty()) {
+        return "TRADER_FACEBOOK_APP_SECRET: required with TRADER_FACEBOOK_APP_ID";
+    }
+    bool any = !c.google_client_id.empty() || !c.oidc_client_id.empty() || !c.facebook_app_id.empty();
+    if (any && c.oauth_redirect_base.empty()) {
+        return "TRADER_OAUTH_REDIRECT_BASE: required when a sign-in provider is configured";
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -456,6 +591,9 @@ core::result<config> load_config(const std::map<std::string, std::string>& envir
                         "TRADER_TWILIO_FROM: set it, TRADER_TWILIO_MESSAGING_SERVICE_SID or TRADER_TWILIO_VERIFY_SERVICE_SID "
                         "with TRADER_TWILIO_ACCOUNT_SID");
         }
+    }
+    if (auto oauth = check_oauth(c)) {
+        return fail(errc::invalid, *oauth);
     }
     if (c.rate_limit_burst == 0) {
         c.rate_limit_burst = c.rate_limit_rps * 2;

@@ -34,6 +34,9 @@ struct config {
 
     // Storage
     std::string data_dir = "./var";
+    std::string media_dir;  // empty = <data_dir>/media
+    std::string media_base_url = "/api/v1/media/";
+    std::size_t media_max_bytes = std::size_t{5} * 1024 * 1024;
     std::string database_url;  // empty = SQLite at <data_dir>/trader.db
     int db_pool_size = 8;
     int sqlite_readers = 8;
@@ -53,6 +56,12 @@ struct config {
     std::string jwt_issuer = "trader";
     std::string jwt_audience = "trader-api";
     std::chrono::seconds access_token_ttl{900};
+    std::chrono::seconds jwt_key_rotation_interval{30L * 24 * 3600};
+    std::chrono::milliseconds jwt_key_check_interval{60000};
+
+    // Identity: account deletion
+    std::chrono::seconds account_deletion_grace{30L * 24 * 3600};
+    std::chrono::milliseconds account_purge_interval{60000};
 
     // Identity: refresh and single-use tokens, sign-in throttling
     std::chrono::seconds refresh_token_ttl{30L * 24 * 3600};
@@ -81,6 +90,34 @@ struct config {
     std::string twilio_base_url = "https://api.twilio.com";
     std::string twilio_verify_base_url = "https://verify.twilio.com";
     std::chrono::milliseconds twilio_timeout{10000};
+
+    // Social sign-in. A provider without a client (app) id is off and its routes answer 404.
+    std::string oauth_redirect_base;  // public base URL of this server; callbacks are under it
+    std::vector<std::string> oauth_allowed_redirects;  // exact app URLs that may get tokens
+    std::chrono::seconds oauth_state_ttl{600};
+    std::chrono::milliseconds oauth_timeout{10000};
+    std::chrono::milliseconds oauth_jwks_min_refresh{60000};
+    std::string google_client_id;
+    std::string google_client_secret;  // secret
+    std::string google_issuer = "https://accounts.google.com";
+    std::string google_token_auth = "client_secret_basic";
+    std::string oidc_name;  // another OpenID provider, under /api/v1/auth/oauth/<name>
+    std::string oidc_issuer;
+    std::string oidc_client_id;
+    std::string oidc_client_secret;  // secret
+    std::string oidc_token_auth = "client_secret_basic";
+    std::string facebook_app_id;
+    std::string facebook_app_secret;  // secret
+    std::string facebook_authorize_url = "https://www.facebook.com/v21.0/dialog/oauth";
+    std::string facebook_token_url = "https://graph.facebook.com/v21.0/oauth/access_token";
+    std::string facebook_graph_url = "https://graph.facebook.com/v21.0";
+    std::string facebook_scope = "email public_profile";
+
+    // Storefront: cached pages of /api/v1/store and their HTTP caching
+    std::size_t cache_max_bytes = std::size_t{64} * 1024 * 1024;  // in-process cache; 0 = off
+    std::chrono::milliseconds cache_ttl{60000};  // cached pages expire even without a change
+    std::chrono::seconds store_max_age{10};      // Cache-Control max-age of public store pages
+    std::string store_currency = "EUR";          // of price filters, sorts and facets by default
 
     // Logging
     core::log::level log_level = core::log::level::info;

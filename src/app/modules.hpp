@@ -7,12 +7,24 @@
 
 #include "app/config.hpp"
 #include "core/auth.hpp"
+#include "core/jobs.hpp"
 #include "core/clock.hpp"
 #include "core/http/router.hpp"
 #include "core/metrics.hpp"
 #include "core/worker_pool.hpp"
 #include "infra/bus/outbox.hpp"
 #include "infra/db/database.hpp"
+#include "infra/media/storage.hpp"
+
+namespace vendor {
+class catalog;
+}
+namespace shopping {
+class module;
+}
+namespace admin {
+class categories;
+}
 
 namespace app {
 
@@ -38,8 +50,16 @@ public:
     modules& operator=(modules&&) = delete;
 
     void register_routes(core::http::router& r);
+    // Periodic work of every module; the server runs each while it is up.
+    std::vector<core::periodic_job> jobs();
     // The identity module's verifier of access tokens (signature, claims, revocation list).
     const core::token_verifier* token_verifier() const;
+    // Stores and products (vendor module) and the category tree (admin module), for readers such as
+    // the storefront.
+    vendor::catalog& catalog();
+    admin::categories& categories();
+    // The storefront (its index rebuild, for `trader reindex`).
+    shopping::module& shopping();
 
 private:
     struct state;

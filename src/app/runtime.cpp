@@ -2,6 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <thread>
 
@@ -50,6 +56,39 @@ core::result<std::unique_ptr<infra::db::database>> open_database(
 }
 
 namespace {
+
+// Runs `job` every interval until `stopping`; sleeps in short ticks so shutdown is not delayed.
+core::task<void> run_periodic(
+    const core::periodic_job& job, const std::atomic<bool>& stopping, core::metrics::registry& metrics
+) {
+    auto& ok = metrics.get_counter(
+        "trader_job_runs_total", "Runs of periodic jobs", {{"job", job.name}, {"outcome", "ok"}}
+    );
+    auto& failed = metrics.get_counter(
+        "trader_job_runs_total", "Runs of periodic jobs", {{"job", job.name}, {"outcome", "error"}}
+    );
+    boost::asio::steady_timer timer{co_await boost::asio::this_coro::executor};
+    const auto tick = std::min(job.interval, std::chrono::milliseconds{200});
+    while (!stopping.load(std::memory_order_acquire)) {
+        for (auto waited = std::chrono::milliseconds{0};
+             waited < job.interval && !stopping.load(std::memory_order_acquire); waited += tick) {
+            timer.expires_after(tick);
+            co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        }
+        if (stopping.load(std::memory_order_acquire)) {
+            break;
+        }
+        auto done = co_await job.run();
+        if (done) {
+            ok.inc();
+        } else {
+            failed.inc();
+            core::log::warn("periodic job failed")
+                .field("job", job.name)
+                .field("cause", done.error().detail);
+        }
+    }
+}
 
 // Applies migrations on the embedded profile; on PostgreSQL only when asked (several instances
 // share it).
@@ -224,8 +263,16 @@ int serve(const config& c) {
         [&db] { return static_cast<double>(db.stats().waiting); }
     );
 
-    server.on_shutdown([&events] { events.stop(); });
+    std::atomic<bool> stopping{false};
+    server.on_shutdown([&events, &stopping] {
+        events.stop();
+        stopping.store(true, std::memory_order_release);
+    });
     server.spawn([&events] { return events.run(); });
+    auto jobs = parts->product.jobs();
+    for (const auto& job : jobs) {
+        server.spawn([&job, &stopping, &metrics] { return run_periodic(job, stopping, metrics); });
+    }
 
     core::log::info("listening")
         .field("host", c.host)

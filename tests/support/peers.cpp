@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "support/trader.hpp"
 
@@ -82,7 +84,8 @@ peer_process::peer_process(
     // One start at a time: parallel test processes would race on the prepared-spec cache.
     auto lock = source_dir() / ".peers" / ".start.lock";
     command += "flock -o " + shell_quote(lock.string()) + " ";
-    command += shell_quote((shared_peers() / script).string());
+    std::filesystem::path path{script};
+    command += shell_quote((path.is_absolute() ? path : shared_peers() / path).string());
     for (const auto& a : args) {
         command += " " + shell_quote(a);
     }
@@ -94,8 +97,14 @@ peer_process::peer_process(
 }
 
 peer_process::~peer_process() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGTERM);
+    if (pid_ <= 0) {
+        return;
+    }
+    ::kill(pid_, SIGTERM);
+    // Not our child (the start script detached it): poll until it is gone.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (::kill(pid_, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
@@ -114,6 +123,37 @@ std::unique_ptr<peer_process> start_twilio_verify_mock() {
     return std::make_unique<peer_process>(
         "start-prism.sh",
         std::vector<std::string>{spec.string(), std::to_string(port), "/Verification"}, port
+    );
+}
+
+std::unique_ptr<peer_process> start_oidc_provider(const oidc_peer_options& options) {
+    auto port = options.port != 0 ? options.port : free_port();
+    std::string uris;
+    for (const auto& u : options.redirect_uris) {
+        uris += uris.empty() ? u : "," + u;
+    }
+    return std::make_unique<peer_process>(
+        "start-oidc.sh", std::vector<std::string>{std::to_string(port)}, port,
+        std::map<std::string, std::string>{
+            {"OIDC_CLIENT_ID", options.client_id},
+            {"OIDC_CLIENT_SECRET", options.client_secret},
+            {"OIDC_TOKEN_AUTH", options.token_auth},
+            {"OIDC_REDIRECT_URIS", uris},
+        }
+    );
+}
+
+std::unique_ptr<peer_process> start_graph_fixture(const graph_fixture_options& options) {
+    auto port = free_port();
+    auto script = source_dir() / "tests" / "peers" / "start-graph.sh";
+    return std::make_unique<peer_process>(
+        script.string(), std::vector<std::string>{std::to_string(port)}, port,
+        std::map<std::string, std::string>{
+            {"GRAPH_APP_ID", options.app_id},
+            {"GRAPH_APP_SECRET", options.app_secret},
+            {"GRAPH_USERINFO", options.userinfo_url},
+            {"GRAPH_TOKEN_APP_ID", options.token_app_id},
+        }
     );
 }
 

@@ -229,7 +229,7 @@ trader_process::trader_process(trader_options options) : options_(std::move(opti
     if (profile() == "pg") {
         pg_ = std::make_unique<pg_database>();
     }
-    port_ = free_port();
+    port_ = options_.port != 0 ? options_.port : free_port();
     start();
 }
 

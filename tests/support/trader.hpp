@@ -70,6 +70,8 @@ std::uint16_t free_port();
 struct trader_options {
     std::map<std::string, std::string> env;  // extra TRADER_* settings
     bool wait_ready = true;
+    // 0 = a free port; set it when a peer must know the server's URL before it starts.
+    std::uint16_t port = 0;
 };
 
 class trader_process {

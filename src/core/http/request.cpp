@@ -153,6 +153,15 @@ std::vector<std::string> request::query_all(std::string_view name) const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> request::query_pairs() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for_each_query_pair(query_string(), [&](std::string key, std::string_view value) {
+        out.emplace_back(std::move(key), decode_query_component(value));
+        return true;
+    });
+    return out;
+}
+
 result<std::optional<std::int64_t>> request::query_int(
     std::string_view name, std::int64_t min, std::int64_t max
 ) const {

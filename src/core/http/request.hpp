@@ -49,6 +49,9 @@ public:
     std::optional<std::string> query(std::string_view name) const;
     // Every occurrence of a repeated query parameter.
     std::vector<std::string> query_all(std::string_view name) const;
+    // Every parameter, percent-decoded, in order (for routes that accept open-ended names such as
+    // `attr.<name>`, and to reject unknown parameters).
+    std::vector<std::pair<std::string, std::string>> query_pairs() const;
     // Integer query parameter within [min, max]: `bad_request` naming the parameter otherwise.
     result<std::optional<std::int64_t>> query_int(
         std::string_view name, std::int64_t min, std::int64_t max

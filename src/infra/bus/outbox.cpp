@@ -74,7 +74,7 @@ dispatcher::dispatcher(
           "Age of the oldest undispatched event seen in the last round"
       )) {}
 
-void dispatcher::add_handler(std::string name, handler_fn fn) {
+void dispatcher::add_handler(std::string name, handler_fn fn, after_commit_fn after_commit) {
     auto& handled = metrics_.get_counter(
         "outbox_handler_events_total", "Events applied by a handler", {{"handler", name}}
     );
@@ -82,7 +82,8 @@ void dispatcher::add_handler(std::string name, handler_fn fn) {
         "outbox_handler_failures_total", "Handler attempts that failed and will be retried",
         {{"handler", name}}
     );
-    handlers_.push_back({std::move(name), std::move(fn), &handled, &failed});
+    handlers_.push_back({std::move(name), std::move(fn), std::move(after_commit), &handled, &failed}
+    );
 }
 
 void dispatcher::add_listener(listener_fn fn) { listeners_.push_back(std::move(fn)); }
@@ -155,6 +156,9 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
             }
             if (*delivered) {
                 h.handled->inc();
+            }
+            if (h.after_commit) {
+                co_await h.after_commit(e);
             }
         }
         if (!all_ok) {

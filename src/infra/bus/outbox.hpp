@@ -44,6 +44,10 @@ core::task<core::result<std::string>> append(
 // guarantee.
 using handler_fn =
     std::function<core::task<core::result<void>>(db::transaction& tx, const event& e)>;
+// Runs after the transaction that applied (or earlier applied) an event committed: work that must
+// not see uncommitted state, such as invalidating a cache that readers refill from the database.
+// Called once per delivery, so it must be idempotent; it cannot fail the event.
+using after_commit_fn = std::function<core::task<void>(const event& e)>;
 // Live listeners (WebSocket fan-out) get every event after it is handled; at least once, no
 // transaction.
 using listener_fn = std::function<void(const event& e)>;
@@ -65,7 +69,7 @@ public:
     );
 
     // Register before run(). `name` is stable: it keys the processed-events table.
-    void add_handler(std::string name, handler_fn fn);
+    void add_handler(std::string name, handler_fn fn, after_commit_fn after_commit = {});
     void add_listener(listener_fn fn);
 
     // Delivers events until stop(); wakes on notify() or every poll interval.
@@ -81,6 +85,7 @@ private:
     struct named_handler {
         std::string name;
         handler_fn fn;
+        after_commit_fn after_commit;
         core::metrics::counter* handled;
         core::metrics::counter* failed;
     };

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -777,6 +778,47 @@ core::result<void> key_ring::reload() {
     keys_ = std::move(state->keys);
     active_kid_ = std::move(state->active_kid);
     return core::ok();
+}
+
+core::result<std::optional<std::string>> key_ring::rotate_if_older_than(core::time_point cutoff) {
+    auto lock_path = dir_ / ".rotate.lock";
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return core::error{errc::internal, "cannot open " + lock_path.string()};
+    }
+    struct unlock {
+        int fd;
+        ~unlock() {
+            ::flock(fd, LOCK_UN);
+            ::close(fd);
+        }
+    };
+    if (::flock(fd, LOCK_EX) != 0) {
+        ::close(fd);
+        return core::error{errc::internal, "cannot lock " + lock_path.string()};
+    }
+    unlock guard{fd};
+    if (auto loaded = reload(); !loaded) {
+        return std::move(loaded).error();
+    }
+    if (active_created_at() >= cutoff) {
+        return std::optional<std::string>{};
+    }
+    auto kid = rotate();
+    if (!kid) {
+        return std::move(kid).error();
+    }
+    return std::optional<std::string>{std::move(*kid)};
+}
+
+core::time_point key_ring::active_created_at() const {
+    std::shared_lock lock{mutex_};
+    for (const auto& k : keys_) {
+        if (k.kid == active_kid_) {
+            return k.created_at;
+        }
+    }
+    return {};
 }
 
 std::string key_ring::active_kid() const {

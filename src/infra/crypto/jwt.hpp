@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -86,6 +87,11 @@ public:
     core::result<void> retire_older_than(core::time_point cutoff);
     // Re-reads the directory, picking up a rotation made by another process sharing it.
     core::result<void> reload();
+    // Rotates when the active key was created before `cutoff`, under a lock file in the directory
+    // so that instances sharing it rotate once between them (each re-reads the directory first).
+    // Returns the new kid, or nullopt when the active key is recent enough.
+    core::result<std::optional<std::string>> rotate_if_older_than(core::time_point cutoff);
+    core::time_point active_created_at() const;
 
     std::string active_kid() const;
     // Every kid, oldest first.

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <map>
 
@@ -25,7 +26,14 @@ std::string sha256_hex(std::string_view data) {
 }
 
 // The platform's own tables come first; modules follow by name.
-int module_rank(const std::string& module) { return module == "db" ? 0 : 1; }
+// Platform tables first, then the modules in dependency order; unknown modules last, by name.
+int module_rank(const std::string& module) {
+    static const std::array<std::string_view, 9> order = {
+        "db",       "identity", "admin",    "vendor",   "customer",
+        "shopping", "delivery", "payments", "notifications"};
+    auto it = std::find(order.begin(), order.end(), module);
+    return static_cast<int>(it - order.begin());
+}
 
 }  // namespace
 

@@ -68,6 +68,19 @@ boost::json::object to_json(const audit_event& e) {
     };
 }
 
+boost::json::object to_json(const linked_identity& i) {
+    return {
+        {"id", i.id},
+        {"object", "identity"},
+        {"provider", i.provider},
+        {"email", optional_text(i.email)},
+        {"created_at", core::format_rfc3339(i.created_at)},
+        {"last_used_at",
+         i.last_used_at ? boost::json::value(core::format_rfc3339(*i.last_used_at))
+                        : boost::json::value(nullptr)},
+    };
+}
+
 boost::json::object to_json(const signed_in& s) {
     return {
         {"user", to_json(s.account)},

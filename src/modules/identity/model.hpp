@@ -90,6 +90,17 @@ struct audit_event {
     core::time_point created_at;
 };
 
+// An account at a sign-in provider (Google, Facebook, another OpenID provider) linked to a user.
+struct linked_identity {
+    std::string id;  // idn_...
+    std::string user_id;
+    std::string provider;
+    std::string subject;               // the provider's stable user id
+    std::optional<std::string> email;  // as the provider last asserted it
+    core::time_point created_at;
+    std::optional<core::time_point> last_used_at;
+};
+
 // Where a request came from, for sessions and the audit log.
 struct client_info {
     std::string ip;
@@ -106,6 +117,8 @@ struct page {
 boost::json::object to_json(const user& u);
 boost::json::object to_json(const session& s, std::string_view current_session_id);
 boost::json::object to_json(const audit_event& e);
+// {id, object: "identity", provider, email, created_at, last_used_at}; never the subject.
+boost::json::object to_json(const linked_identity& i);
 // {user, access_token, refresh_token, token_type, expires_in}
 boost::json::object to_json(const signed_in& s);
 

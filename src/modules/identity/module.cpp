@@ -1,9 +1,12 @@
 #include "modules/identity/module.hpp"
 
+#include <functional>
 #include <stdexcept>
 
+#include "core/log.hpp"
 #include "infra/crypto/jwt.hpp"
 #include "modules/identity/account_service.hpp"
+#include "modules/identity/directory_service.hpp"
 #include "modules/identity/notification_sender.hpp"
 #include "modules/identity/revocation.hpp"
 #include "modules/identity/routes.hpp"
@@ -66,10 +69,22 @@ struct module::parts {
           sms(make_sms_provider(s, d.db, sender, twilio)),
           otp(d.db, d.clock, d.metrics, auth, *sms, s.otp),
           accounts(d.db, d.clock, revoked),
+          directory(d.db, d.clock),
+          deletions(d.db, d.clock, d.workers, revoked, s.deletion_grace),
+          couriers(d.db, d.clock),
           auth_http(auth, *keys),
           otp_http(otp),
           me_http(auth, accounts),
-          admin_http(accounts) {}
+          admin_http(accounts),
+          deletion_http(deletions),
+          key_http(*keys, audit_repo{d.db, d.clock}),
+          courier_http(couriers),
+          oauth(
+              d.db, d.clock, d.metrics, auth, make_oauth_providers(s.oauth, d.workers, d.clock),
+              s.oauth, s.auth.address
+          ),
+          oauth_http(oauth),
+          config(s) {}
 
     infra::db::database& db;
     const core::clock& clock;
@@ -83,10 +98,19 @@ struct module::parts {
     std::unique_ptr<sms_provider> sms;
     otp_service otp;
     account_service accounts;
+    directory_service directory;
+    deletion_service deletions;
+    courier_service couriers;
     auth_routes auth_http;
     otp_routes otp_http;
     me_routes me_http;
     admin_routes admin_http;
+    deletion_routes deletion_http;
+    key_routes key_http;
+    courier_routes courier_http;
+    oauth_service oauth;
+    oauth_routes oauth_http;
+    settings config;
 };
 
 module::module(dependencies deps, const settings& s) :parts_(std::make_unique<parts>(deps, s)) {}
@@ -97,9 +121,53 @@ void module::register_routes(core::http::router& r) {
     parts_->otp_http.register_routes(r);
     parts_->me_http.register_routes(r);
     parts_->admin_http.register_routes(r);
+    parts_->deletion_http.register_routes(r);
+    parts_->key_http.register_routes(r);
+    parts_->courier_http.register_routes(r);
+    parts_->oauth_http.register_routes(r);
+}
+
+std::vector<core::periodic_job> module::jobs() {
+    return {
+        {"identity_signing_keys", parts_->config.key_check_interval,
+         std::bind_front(&module::maintain_keys, this)},
+        {"identity_account_purge", parts_->config.purge_interval,
+         std::bind_front(&module::purge_accounts, this)},
+    };
+}
+
+core::task<core::result<void>> module::maintain_keys() {
+    auto& keys = *parts_->keys;
+    auto now = parts_->clock.now();
+    if (parts_->config.key_rotation_interval.count() > 0) {
+        auto rotated = keys.rotate_if_older_than(now - parts_->config.key_rotation_interval);
+        if (!rotated) {
+            co_return std::move(rotated).error();
+        }
+    } else if (auto loaded = keys.reload(); !loaded) {
+        co_return loaded;
+    }
+    // No unexpired token can still name a key that stopped signing this long ago.
+    co_return keys.retire_older_than(now - parts_->revoked.window());
+}
+
+core::task<core::result<void>> module::purge_accounts() {
+    // Drain what is due in batches; a batch is one transaction.
+    for (;;) {
+        auto purged = co_await parts_->deletions.purge_due();
+        if (!purged) {
+            co_return std::move(purged).error();
+        }
+        if (*purged == 0) {
+            co_return core::ok();
+        }
+        core::log::info("accounts purged").field("count", *purged);
+    }
 }
 
 const core::token_verifier& module::token_verifier() const { return parts_->verifier; }
+
+identity::directory& module::directory() { return parts_->directory; }
 
 core::task<core::result<void>> module::restore_revocations() {
     auto since = parts_->clock.now() - parts_->revoked.window();

@@ -12,9 +12,12 @@
 #include "core/result.hpp"
 #include "core/task.hpp"
 #include "infra/crypto/jwt.hpp"
+#include "modules/identity/account_deletion.hpp"
 #include "modules/identity/account_service.hpp"
 #include "modules/identity/auth_service.hpp"
+#include "modules/identity/courier_service.hpp"
 #include "modules/identity/model.hpp"
+#include "modules/identity/oauth_service.hpp"
 #include "modules/identity/otp_service.hpp"
 
 #include "core/http/body.hpp"
@@ -113,6 +116,68 @@ private:
     core::task<core::http::response> change_status(core::http::request& req, user_status status);
 
     account_service& accounts_;
+};
+
+// Account deletion requests: /api/v1/me/deletion.
+class deletion_routes {
+public:
+    explicit deletion_routes(deletion_service& deletions) : deletions_(deletions) {}
+    void register_routes(core::http::router& r);
+
+private:
+    core::task<core::http::response> request(core::http::request& req);
+    core::task<core::http::response> show(core::http::request& req);
+    core::task<core::http::response> cancel(core::http::request& req);
+
+    deletion_service& deletions_;
+};
+
+// The signing keys, for admins: /api/v1/admin/keys.
+class key_routes {
+public:
+    key_routes(infra::crypto::key_ring& keys, audit_repo audit)
+        : keys_(keys), audit_(std::move(audit)) {}
+    void register_routes(core::http::router& r);
+
+private:
+    core::task<core::http::response> list(core::http::request& req);
+    core::task<core::http::response> rotate(core::http::request& req);
+
+    infra::crypto::key_ring& keys_;
+    audit_repo audit_;
+};
+
+// Social sign-in (/api/v1/auth/oauth/{provider}/...) and the caller's linked identities
+// (/api/v1/me/identities).
+class oauth_routes {
+public:
+    explicit oauth_routes(oauth_service& oauth) : oauth_(oauth) {}
+    void register_routes(core::http::router& r);
+
+private:
+    core::task<core::http::response> start(core::http::request& req);
+    core::task<core::http::response> callback(core::http::request& req);
+    core::task<core::http::response> token(core::http::request& req);
+    core::task<core::http::response> identities(core::http::request& req);
+    core::task<core::http::response> unlink(core::http::request& req);
+
+    oauth_service& oauth_;
+};
+
+// Courier applications: /api/v1/me/courier-application and /api/v1/admin/couriers.
+class courier_routes {
+public:
+    explicit courier_routes(courier_service& couriers) : couriers_(couriers) {}
+    void register_routes(core::http::router& r);
+
+private:
+    core::task<core::http::response> apply(core::http::request& req);
+    core::task<core::http::response> mine(core::http::request& req);
+    core::task<core::http::response> list(core::http::request& req);
+    core::task<core::http::response> approve(core::http::request& req);
+    core::task<core::http::response> reject(core::http::request& req);
+
+    courier_service& couriers_;
 };
 
 }  // namespace identity

@@ -1,5 +1,7 @@
 #include "modules/identity/user_repo.hpp"
 
+#include <algorithm>
+
 namespace identity {
 namespace {
 
@@ -80,13 +82,34 @@ core::task<core::result<std::optional<credentials>>> user_repo::find_credentials
 }
 
 core::task<core::result<std::optional<user>>> user_repo::find(std::string user_id) {
-    auto tx = co_await db_.begin(infra::db::tx_mode::read);
-    if (!tx) {
-        co_return std::move(tx).error();
+    // One statement, no explicit transaction: every authenticated profile read takes this path,
+    // and a read transaction would hold a connection across four round trips.
+    std::string_view aggregate =
+        db_.kind() == infra::db::dialect::sqlite ? "group_concat(role, ',')" : "string_agg(role, ',')";
+    auto rows = co_await db_.select(
+        "SELECT " + std::string{user_columns} + ", (SELECT " + std::string{aggregate} +
+            " FROM user_roles r WHERE r.user_id = users.id AND r.status = 'active') AS roles "
+            "FROM users WHERE id = $1",
+        std::move(user_id)
+    );
+    if (!rows) {
+        co_return std::move(rows).error();
     }
-    auto found = co_await find(**tx, std::move(user_id));
-    (void)co_await (*tx)->rollback();
-    co_return found;
+    if (rows->empty()) {
+        co_return std::optional<user>{};
+    }
+    const auto& r = rows->front();
+    auto u = read_user(r);
+    if (auto roles = r.get<std::optional<std::string>>("roles")) {
+        std::string_view rest = *roles;
+        while (!rest.empty()) {
+            auto comma = rest.find(',');
+            u.roles.emplace_back(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        }
+        std::sort(u.roles.begin(), u.roles.end());
+    }
+    co_return std::optional{std::move(u)};
 }
 
 core::task<core::result<std::optional<user>>> user_repo::find(
@@ -210,6 +233,19 @@ core::task<core::result<bool>> user_repo::grant_role(
         co_return std::move(inserted).error();
     }
     co_return true;
+}
+
+core::task<core::result<bool>> user_repo::revoke_role(
+    infra::db::transaction& tx, std::string user_id, std::string role
+) {
+    auto deleted = co_await tx.query(
+        "DELETE FROM user_roles WHERE user_id = $1 AND role = $2 RETURNING role",
+        std::move(user_id), std::move(role)
+    );
+    if (!deleted) {
+        co_return std::move(deleted).error();
+    }
+    co_return !deleted->empty();
 }
 
 core::task<core::result<void>> user_repo::set_password(

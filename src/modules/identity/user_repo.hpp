@@ -77,6 +77,10 @@ public:
     core::task<core::result<bool>> grant_role(
         infra::db::transaction& tx, std::string user_id, std::string role, core::time_point now
     );
+    // Removes a role (active or pending); false when the user did not have it.
+    core::task<core::result<bool>> revoke_role(
+        infra::db::transaction& tx, std::string user_id, std::string role
+    );
     core::task<core::result<void>> set_password(
         infra::db::transaction& tx, std::string user_id, std::string hash, core::time_point now
     );

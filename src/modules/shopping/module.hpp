@@ -1,0 +1,62 @@
+// The shopping module: the storefront's read model, search index and cached pages. It reads the
+// vendor module only through vendor::catalog (when vendor events arrive) and the category tree
+// through admin::categories; it never touches their tables.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/http/router.hpp"
+#include "core/metrics.hpp"
+#include "core/result.hpp"
+#include "core/task.hpp"
+#include "infra/bus/outbox.hpp"
+#include "infra/cache/cache.hpp"
+#include "infra/db/database.hpp"
+#include "modules/admin/categories.hpp"
+#include "modules/shopping/indexer.hpp"
+#include "modules/vendor/catalog.hpp"
+
+namespace shopping {
+
+struct settings {
+    std::string default_currency = "EUR";        // of price filters, sorts and facets
+    std::chrono::milliseconds cache_ttl{60000};  // cached pages expire even without an event
+    std::chrono::seconds max_age{10};            // Cache-Control max-age of public pages
+    int rebuild_batch = 500;                     // products read per catalog call in a rebuild
+};
+
+struct dependencies {
+    infra::db::database& db;
+    const core::clock& clock;
+    core::metrics::registry& metrics;
+    vendor::catalog& catalog;
+    admin::categories& categories;
+    infra::cache::cache& cache;
+};
+
+class module {
+public:
+    module(dependencies deps, const settings& s);
+    ~module();
+    module(const module&) = delete;
+    module& operator=(const module&) = delete;
+    module(module&&) = delete;
+    module& operator=(module&&) = delete;
+
+    void register_routes(core::http::router& r);
+    // The index handler ("shopping.index") for product, stock, vendor, category and re-index
+    // events.
+    void register_handlers(infra::bus::dispatcher& events);
+
+    // Rebuilds the whole index from the catalog in one transaction (`trader reindex`).
+    core::task<core::result<rebuild_report>> rebuild();
+
+private:
+    struct parts;
+    std::unique_ptr<parts> parts_;
+};
+
+}  // namespace shopping

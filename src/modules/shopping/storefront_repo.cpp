@@ -1,0 +1,465 @@
+#include "modules/shopping/storefront_repo.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+namespace shopping {
+namespace {
+
+namespace db = infra::db;
+
+// Builds one statement: text plus its parameters, numbered as they are added.
+struct statement {
+    std::string sql;
+    db::params args;
+
+    std::string bind(db::param p) {
+        args.push_back(std::move(p));
+        return "$" + std::to_string(args.size());
+    }
+    std::string bind_list(const std::vector<std::string>& values) {
+        std::string out;
+        for (const auto& v : values) {
+            out += out.empty() ? bind(v) : ", " + bind(v);
+        }
+        return out;
+    }
+};
+
+bool joins_prices(const page_request& req) {
+    auto s = req.effective_sort();
+    return req.filter.filters_price() || s == sort_order::price_asc || s == sort_order::price_desc;
+}
+
+// FROM and WHERE shared by pages and facets. Full text joins first so the engine starts from the
+// matches; prices are an inner join only when they filter or order.
+void append_from_where(statement& st, const page_request& req, infra::db::dialect kind) {
+    const auto& f = req.filter;
+    std::string match;
+    if (!req.search.empty()) {
+        if (kind == db::dialect::sqlite) {
+            match = st.bind(search_text::fts5_expression(req.search));
+            st.sql += " FROM shop_fts JOIN shop_products s ON s.doc = shop_fts.rowid";
+        } else {
+            match = st.bind(search_text::tsquery_expression(req.search));
+            st.sql += " FROM shop_products s";
+        }
+    } else {
+        st.sql += " FROM shop_products s";
+    }
+    if (joins_prices(req)) {
+        st.sql +=
+            " JOIN shop_prices pr ON pr.product_id = s.id AND pr.currency = " + st.bind(f.currency);
+    }
+    st.sql += " WHERE 1 = 1";
+    if (!match.empty()) {
+        st.sql += kind == db::dialect::sqlite ? " AND shop_fts MATCH " + match
+                                              : " AND s.search @@ " + match + "::tsquery";
+    }
+    if (!f.category_ids.empty()) {
+        st.sql += " AND s.category_id IN (" + st.bind_list(f.category_ids) + ")";
+    }
+    if (f.vendor_id) {
+        st.sql += " AND s.vendor_id = " + st.bind(*f.vendor_id);
+    }
+    if (f.price_min) {
+        st.sql += " AND pr.min_amount >= " + st.bind(*f.price_min);
+    }
+    if (f.price_max) {
+        st.sql += " AND pr.min_amount <= " + st.bind(*f.price_max);
+    }
+    if (f.in_stock) {
+        st.sql += " AND s.in_stock = 1";
+    }
+    for (const auto& a : f.attributes) {
+        st.sql += " AND s.id IN (SELECT product_id FROM shop_facets WHERE kind = 'a' AND name = " +
+                  st.bind(a.name) + " AND value IN (" + st.bind_list(a.values) + "))";
+    }
+    if (!f.tags.empty()) {
+        st.sql +=
+            " AND s.id IN (SELECT product_id FROM shop_facets WHERE kind = 't' AND name = '' AND "
+            "value IN (" +
+            st.bind_list(f.tags) + "))";
+    }
+}
+
+// Relevance as a number where smaller is better on both engines (bm25 is negative, ts_rank is not).
+std::string score_sql(infra::db::dialect kind, const std::string& match_param) {
+    return kind == db::dialect::sqlite ? "bm25(shop_fts, 10.0, 4.0, 2.0, 4.0, 1.0)"
+                                       : "-ts_rank(s.search, " + match_param + "::tsquery)::float8";
+}
+
+std::string double_text(double v) {
+    std::array<char, 32> buf{};
+    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    return {buf.data(), end};
+}
+
+std::optional<double> parse_double(std::string_view s) {
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+}  // namespace
+
+core::task<core::result<product_page>> storefront_repo::page(
+    db::transaction& tx, page_request req
+) {
+    const auto sort = req.effective_sort();
+    statement st;
+    std::string key_sql;
+    bool descending = false;
+    bool numeric_key = true;  // integer key; otherwise a double
+    switch (sort) {
+        case sort_order::newest:
+            key_sql = "s.published_at_ms";
+            descending = true;
+            break;
+        case sort_order::rating:
+            key_sql = "s.rating";
+            descending = true;
+            numeric_key = false;
+            break;
+        case sort_order::price_asc:
+        case sort_order::price_desc:
+            key_sql = "pr.min_amount";
+            descending = sort == sort_order::price_desc;
+            break;
+        case sort_order::relevance:
+            numeric_key = false;
+            break;
+    }
+
+    db::param key_param = nullptr;
+    if (req.after) {
+        if (numeric_key) {
+            auto k = parse_int(req.after->key);
+            if (!k) {
+                co_return core::error{core::errc::bad_request, "cursor is not valid"};
+            }
+            key_param = *k;
+        } else {
+            auto k = parse_double(req.after->key);
+            if (!k) {
+                co_return core::error{core::errc::bad_request, "cursor is not valid"};
+            }
+            key_param = *k;
+        }
+    }
+
+    // The page is cut from narrow rows first; only its items are then read from shop_documents.
+    const std::string dir = descending ? " DESC" : "";
+    if (sort == sort_order::relevance) {
+        // The score exists only per match, so the page is cut from the materialised matches.
+        statement from;
+        append_from_where(from, req, kind_);
+        // The match expression is the first parameter of the FROM/WHERE part.
+        st.args = std::move(from.args);
+        st.sql = "WITH m AS MATERIALIZED (SELECT s.id AS id, " + score_sql(kind_, "$1") +
+                 " AS score" + from.sql +
+                 ") SELECT p.id, d.item, p.k FROM (SELECT id, score AS k FROM m";
+        if (req.after) {
+            st.sql +=
+                " WHERE (score, id) > (" + st.bind(key_param) + ", " + st.bind(req.after->id) + ")";
+        }
+        st.sql += " ORDER BY score, id LIMIT " + st.bind(req.limit + 1) + ") p";
+    } else {
+        const std::string id_sql = key_sql == "pr.min_amount" ? "pr.product_id" : "s.id";
+        st.sql = "SELECT p.id, d.item, p.k FROM (SELECT s.id AS id, " + key_sql + " AS k";
+        append_from_where(st, req, kind_);
+        if (req.after) {
+            st.sql += " AND (" + key_sql + ", " + id_sql + ") " + (descending ? "<" : ">") + " (" +
+                      st.bind(key_param) + ", " + st.bind(req.after->id) + ")";
+        }
+        st.sql += " ORDER BY " + key_sql + dir + ", " + id_sql + dir + " LIMIT " +
+                  st.bind(req.limit + 1) + ") p";
+    }
+    st.sql += " JOIN shop_documents d ON d.product_id = p.id ORDER BY p.k" + dir + ", p.id" + dir;
+
+    auto found = co_await tx.run(std::move(st.sql), std::move(st.args));
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    product_page out;
+    for (auto r : *found) {
+        if (out.items.size() == static_cast<std::size_t>(req.limit)) {
+            out.more = true;
+            break;
+        }
+        std::string key =
+            numeric_key ? std::to_string(r.get<std::int64_t>(2)) : double_text(r.get<double>(2));
+        out.items.push_back({r.get<std::string>(0), r.get<std::string>(1), std::move(key)});
+    }
+    co_return out;
+}
+
+core::task<core::result<facet_counts>> storefront_repo::facets(
+    db::transaction& tx, page_request req, int minor_digits
+) {
+    statement st;
+    st.sql =
+        "WITH m AS MATERIALIZED (SELECT s.id AS id, s.category_id AS category_id, s.vendor_id "
+        "AS vendor_id, s.vendor_handle AS vendor_handle, s.vendor_name AS vendor_name, "
+        "pr.min_amount AS price";
+    // Counts do not depend on the order: prices are an inner join only when they filter, and a
+    // LEFT JOIN otherwise (price buckets need them).
+    req.sort = sort_order::newest;
+    req.after.reset();
+    bool joined = joins_prices(req);
+    statement from;
+    append_from_where(from, req, kind_);
+    st.args = std::move(from.args);
+    if (joined) {
+        st.sql += from.sql;
+    } else {
+        // Splice a LEFT JOIN in front of WHERE.
+        auto where = from.sql.find(" WHERE 1 = 1");
+        st.sql += from.sql.substr(0, where) +
+                  " LEFT JOIN shop_prices pr ON pr.product_id = s.id AND pr.currency = " +
+                  st.bind(req.filter.currency) + from.sql.substr(where);
+    }
+    st.sql += ")";
+
+    std::int64_t scale = 1;
+    for (int i = 0; i < minor_digits; ++i) {
+        scale *= 10;
+    }
+    std::string bucket = "CASE";
+    for (std::size_t i = price_bucket_floors.size() - 1; i >= 1; --i) {
+        bucket += " WHEN price >= " + st.bind(price_bucket_floors[i] * scale) + " THEN '" +
+                  std::to_string(i) + "'";
+    }
+    bucket += " ELSE '0' END";
+
+    st.sql +=
+        " SELECT 'category' AS facet, category_id AS k, CAST(NULL AS TEXT) AS v, CAST(NULL AS "
+        "TEXT) AS w, COUNT(*) AS n FROM m WHERE category_id IS NOT NULL GROUP BY category_id"
+        " UNION ALL SELECT 'vendor', vendor_id, MIN(vendor_handle), MIN(vendor_name), COUNT(*) "
+        "FROM m GROUP BY vendor_id"
+        " UNION ALL SELECT 'price', b, CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM "
+        "(SELECT " +
+        bucket +
+        " AS b FROM m WHERE price IS NOT NULL) buckets GROUP BY b"
+        // CROSS JOIN keeps the matches as the outer loop on SQLite (its planner would otherwise
+        // scan every facet row and probe the matches); PostgreSQL plans it like any join.
+        " UNION ALL SELECT 'attribute', f.name, f.value, CAST(NULL AS TEXT), COUNT(*) FROM m CROSS "
+        "JOIN shop_facets f WHERE f.product_id = m.id AND f.kind = 'a' GROUP BY f.name, f.value"
+        " UNION ALL SELECT 'tag', f.value, CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM "
+        "m CROSS JOIN shop_facets f WHERE f.product_id = m.id AND f.kind = 't' GROUP BY f.value";
+
+    auto found = co_await tx.run(std::move(st.sql), std::move(st.args));
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    facet_counts out;
+    std::map<std::string, std::vector<facet_count>> by_attribute;
+    std::map<std::size_t, std::int64_t> buckets;
+    for (auto r : *found) {
+        auto facet = r.get<std::string>(0);
+        auto n = r.get<std::int64_t>(4);
+        if (facet == "category") {
+            out.category.push_back({r.get<std::string>(1), n, {}, {}});
+        } else if (facet == "vendor") {
+            out.vendor.push_back(
+                {r.get<std::string>(1), n, r.get<std::string>(2), r.get<std::string>(3)}
+            );
+        } else if (facet == "price") {
+            buckets[static_cast<std::size_t>(parse_int(r.get<std::string>(1)).value_or(0))] += n;
+        } else if (facet == "attribute") {
+            by_attribute[r.get<std::string>(1)].push_back({r.get<std::string>(2), n, {}, {}});
+        } else if (facet == "tag") {
+            out.tags.push_back({r.get<std::string>(1), n, {}, {}});
+        }
+    }
+    // Most frequent first, then by value, so both engines list the same values.
+    auto rank = [](std::vector<facet_count>& values) {
+        std::sort(values.begin(), values.end(), [](const facet_count& a, const facet_count& b) {
+            return a.count != b.count ? a.count > b.count : a.value < b.value;
+        });
+        if (values.size() > max_facet_values) {
+            values.resize(max_facet_values);
+        }
+    };
+    rank(out.category);
+    rank(out.vendor);
+    rank(out.tags);
+    std::vector<std::pair<std::string, std::int64_t>> names;
+    for (auto& [name, values] : by_attribute) {
+        std::int64_t total = 0;
+        for (const auto& v : values) {
+            total += v.count;
+        }
+        names.emplace_back(name, total);
+    }
+    std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    for (const auto& [name, total] : names) {
+        if (out.attributes.size() == max_facet_attributes) {
+            break;
+        }
+        auto values = std::move(by_attribute[name]);
+        rank(values);
+        out.attributes.emplace_back(name, std::move(values));
+    }
+    std::sort(out.attributes.begin(), out.attributes.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first;
+    });
+    for (const auto& [index, n] : buckets) {
+        price_bucket b;
+        b.min = price_bucket_floors[index] * scale;
+        if (index + 1 < price_bucket_floors.size()) {
+            b.max = price_bucket_floors[index + 1] * scale;
+        }
+        b.count = n;
+        out.price.push_back(b);
+    }
+    co_return out;
+}
+
+core::task<core::result<std::optional<product_document>>> storefront_repo::product_by_id(
+    db::transaction& tx, std::string id
+) {
+    auto found = co_await tx.query(
+        "SELECT s.id, s.vendor_handle, d.detail FROM shop_products s JOIN shop_documents d ON "
+        "d.product_id = s.id WHERE s.id = $1",
+        std::move(id)
+    );
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    if (found->empty()) {
+        co_return std::optional<product_document>{};
+    }
+    auto r = found->front();
+    co_return std::optional<product_document>{
+        product_document{r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)}};
+}
+
+core::task<core::result<std::vector<product_document>>> storefront_repo::products_by_handle(
+    db::transaction& tx, std::string handle, int limit
+) {
+    auto found = co_await tx.query(
+        "SELECT s.id, s.vendor_handle, d.detail FROM shop_products s JOIN shop_documents d ON "
+        "d.product_id = s.id WHERE s.handle = $1 ORDER BY s.vendor_handle, s.id LIMIT $2",
+        std::move(handle), limit
+    );
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    std::vector<product_document> out;
+    for (auto r : *found) {
+        out.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)});
+    }
+    co_return out;
+}
+
+core::task<core::result<std::optional<product_document>>> storefront_repo::product_of_store(
+    db::transaction& tx, std::string vendor_handle, std::string handle
+) {
+    auto found = co_await tx.query(
+        "SELECT s.id, s.vendor_handle, d.detail FROM shop_products s JOIN shop_documents d ON "
+        "d.product_id = s.id WHERE s.handle = $1 AND s.vendor_handle = $2 ORDER BY s.id LIMIT 1",
+        std::move(handle), std::move(vendor_handle)
+    );
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    if (found->empty()) {
+        co_return std::optional<product_document>{};
+    }
+    auto r = found->front();
+    co_return std::optional<product_document>{
+        product_document{r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)}};
+}
+
+core::task<core::result<std::optional<store_document>>> storefront_repo::store_by_handle(
+    db::transaction& tx, std::string handle
+) {
+    auto found = co_await tx.query(
+        "SELECT id, document FROM shop_stores WHERE handle = $1 AND status = 'active' ORDER BY "
+        "updated_at_ms DESC LIMIT 1",
+        std::move(handle)
+    );
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    if (found->empty()) {
+        co_return std::optional<store_document>{};
+    }
+    auto r = found->front();
+    co_return std::optional<store_document>{
+        store_document{r.get<std::string>(0), r.get<std::string>(1)}};
+}
+
+core::task<core::result<std::optional<store_document>>> storefront_repo::store_by_id(
+    db::transaction& tx, std::string id
+) {
+    auto found = co_await tx.query(
+        "SELECT id, document FROM shop_stores WHERE id = $1 AND status = 'active'", std::move(id)
+    );
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    if (found->empty()) {
+        co_return std::optional<store_document>{};
+    }
+    auto r = found->front();
+    co_return std::optional<store_document>{
+        store_document{r.get<std::string>(0), r.get<std::string>(1)}};
+}
+
+core::task<core::result<bool>> storefront_repo::known(db::transaction& tx, search_text::term t) {
+    auto exact = co_await tx.query("SELECT 1 FROM shop_terms WHERE term = $1", t.stemmed);
+    if (!exact) {
+        co_return std::move(exact).error();
+    }
+    if (!exact->empty() || !t.prefix()) {
+        co_return !exact->empty();
+    }
+    auto upper = search_text::prefix_upper_bound(t.raw);
+    auto prefixed = co_await tx.query(
+        "SELECT term FROM shop_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT 1", t.raw,
+        std::move(upper)
+    );
+    if (!prefixed) {
+        co_return std::move(prefixed).error();
+    }
+    co_return !prefixed->empty();
+}
+
+core::task<core::result<std::vector<vocabulary_entry>>> storefront_repo::terms_like(
+    db::transaction& tx, std::string first, std::int64_t min, std::int64_t max
+) {
+    auto upper = search_text::prefix_upper_bound(first);
+    auto found = co_await tx.query(
+        "SELECT term, docs FROM shop_terms WHERE term >= $1 AND term < $2 AND length(term) "
+        "BETWEEN $3 AND $4 AND docs > 0",
+        std::move(first), std::move(upper), min, max
+    );
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    std::vector<vocabulary_entry> out;
+    out.reserve(found->size());
+    for (auto r : *found) {
+        out.push_back({r.get<std::string>(0), r.get<std::int64_t>(1)});
+    }
+    co_return out;
+}
+
+}  // namespace shopping

@@ -69,8 +69,8 @@ core::task<core::result<void>> insert_rows(
 // The columns of shop_products every dialect writes, in this order.
 constexpr std::string_view product_columns =
     "id, vendor_id, vendor_handle, vendor_name, handle, category_id, in_stock, rating, "
-    "published_at_ms, indexed_at_ms";
-constexpr std::size_t product_width = 10;
+    "published_at_ms, facets, indexed_at_ms";
+constexpr std::size_t product_width = 11;
 
 void push_product(db::params& out, const index_document& d, std::int64_t now_ms) {
     out.emplace_back(d.id);
@@ -82,6 +82,7 @@ void push_product(db::params& out, const index_document& d, std::int64_t now_ms)
     out.emplace_back(d.in_stock ? 1 : 0);
     out.emplace_back(d.rating);
     out.emplace_back(d.published_at_ms);
+    out.emplace_back(d.facet_codes);
     out.emplace_back(now_ms);
 }
 
@@ -270,11 +271,12 @@ core::task<core::result<std::optional<product_keys>>> index_repo::upsert(
         std::string sql =
             "INSERT INTO shop_products (" + std::string{product_columns} + ", search) VALUES (" +
             placeholders(product_width) +
-            ", $11::tsvector) ON CONFLICT (id) DO UPDATE SET vendor_id = excluded.vendor_id, "
+            ", $12::tsvector) ON CONFLICT (id) DO UPDATE SET vendor_id = excluded.vendor_id, "
             "vendor_handle = excluded.vendor_handle, vendor_name = excluded.vendor_name, "
             "handle = excluded.handle, category_id = excluded.category_id, in_stock = "
             "excluded.in_stock, rating = excluded.rating, published_at_ms = "
-            "excluded.published_at_ms, indexed_at_ms = excluded.indexed_at_ms, search = "
+            "excluded.published_at_ms, facets = excluded.facets, indexed_at_ms = "
+            "excluded.indexed_at_ms, search = "
             "excluded.search";
         auto written = co_await tx.run(std::move(sql), std::move(row));
         if (!written) {
@@ -296,7 +298,7 @@ core::task<core::result<std::optional<product_keys>>> index_repo::upsert(
             auto updated = co_await tx.run(
                 "UPDATE shop_products SET vendor_id = $2, vendor_handle = $3, vendor_name = $4, "
                 "handle = $5, category_id = $6, in_stock = $7, rating = $8, published_at_ms = $9, "
-                "indexed_at_ms = $10 WHERE id = $1",
+                "facets = $10, indexed_at_ms = $11 WHERE id = $1",
                 std::move(row)
             );
             if (!updated) {
@@ -448,7 +450,7 @@ core::task<core::result<void>> index_repo::append(
     if (kind_ == db::dialect::sqlite) {
         written = co_await insert_rows(
             tx, "INSERT INTO shop_products (doc, " + std::string{product_columns} + ") VALUES ",
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "", product_width + 1, std::move(products)
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "", product_width + 1, std::move(products)
         );
         if (written) {
             written = co_await insert_rows(
@@ -459,7 +461,7 @@ core::task<core::result<void>> index_repo::append(
     } else {
         written = co_await insert_rows(
             tx, "INSERT INTO shop_products (" + std::string{product_columns} + ", search) VALUES ",
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::tsvector)", "", product_width + 1,
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::tsvector)", "", product_width + 1,
             std::move(products)
         );
     }

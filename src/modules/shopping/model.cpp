@@ -134,6 +134,16 @@ std::optional<sort_order> parse_sort(std::string_view s) noexcept {
     return std::nullopt;
 }
 
+std::string encode_facets(const std::vector<facet_row>& rows) {
+    std::string out;
+    for (const auto& r : rows) {
+        out += r.kind;
+        out += std::to_string(r.name.size()) + ":" + r.name;
+        out += std::to_string(r.value.size()) + ":" + r.value;
+    }
+    return out;
+}
+
 boost::json::object money_json(std::int64_t amount, std::string_view currency) {
     return {{"amount", amount}, {"currency", currency}};
 }
@@ -191,6 +201,8 @@ index_document make_document(const vendor::product_snapshot& p, const vendor::st
             d.facets.push_back({std::string{tag_kind}, "", t});
         }
     }
+
+    d.facet_codes = encode_facets(d.facets);
 
     d.text.title = search_text::index_text(p.title);
     d.text.tags = search_text::index_text(join(p.tags));

@@ -137,6 +137,42 @@ struct facet_row {
 inline constexpr std::string_view attribute_kind = "a";
 inline constexpr std::string_view tag_kind = "t";
 
+// Facet values of one product in one string, for counting in process: per value its kind, then
+// name and value each as <length>:<bytes> (`a5:brand9:Alpenglut`), so any text round-trips.
+std::string encode_facets(const std::vector<facet_row>& rows);
+
+// Calls fn(entry, kind, name, value) for each value of an encode_facets() string (`entry` is the
+// whole encoded value, a ready-made counting key); stops at anything malformed.
+template <class Fn>
+void decode_facets(std::string_view codes, Fn&& fn) {
+    auto take = [&codes](std::string_view& out) {
+        std::size_t length = 0;
+        std::size_t at = 0;
+        while (at < codes.size() && codes[at] >= '0' && codes[at] <= '9') {
+            length = length * 10 + static_cast<std::size_t>(codes[at] - '0');
+            ++at;
+        }
+        if (at == 0 || at >= codes.size() || codes[at] != ':' || codes.size() - at - 1 < length) {
+            return false;
+        }
+        out = codes.substr(at + 1, length);
+        codes.remove_prefix(at + 1 + length);
+        return true;
+    };
+    while (!codes.empty()) {
+        const char* start = codes.data();
+        std::string_view kind = codes.substr(0, 1);
+        codes.remove_prefix(1);
+        std::string_view name;
+        std::string_view value;
+        if (!take(name) || !take(value)) {
+            return;
+        }
+        fn(std::string_view{start, static_cast<std::size_t>(codes.data() - start)}, kind, name,
+           value);
+    }
+}
+
 // One visible product as the index stores it.
 struct index_document {
     std::string id;
@@ -153,6 +189,7 @@ struct index_document {
     search_text::document_text text;
     std::vector<price_row> prices;
     std::vector<facet_row> facets;
+    std::string facet_codes;  // encode_facets(facets)
 };
 
 // Published products of active stores are visible; nothing else is ever shown.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <unordered_map>
 
 namespace shopping {
 namespace {
@@ -48,11 +49,21 @@ void append_from_where(statement& st, const page_request& req, infra::db::dialec
     } else {
         st.sql += " FROM shop_products s";
     }
+    // Prices come first when they order the page (their index is in price order); otherwise
+    // CROSS JOIN keeps products as the outer loop on SQLite, so a newest-first page walks the
+    // publication index and stops after `limit` rows instead of sorting every price in range.
+    std::string price_condition;
     if (joins_prices(req)) {
-        st.sql +=
-            " JOIN shop_prices pr ON pr.product_id = s.id AND pr.currency = " + st.bind(f.currency);
+        auto sort = req.effective_sort();
+        if (sort == sort_order::price_asc || sort == sort_order::price_desc) {
+            st.sql += " JOIN shop_prices pr ON pr.product_id = s.id AND pr.currency = " +
+                      st.bind(f.currency);
+        } else {
+            st.sql += " CROSS JOIN shop_prices pr";
+            price_condition = " AND pr.product_id = s.id AND pr.currency = " + st.bind(f.currency);
+        }
     }
-    st.sql += " WHERE 1 = 1";
+    st.sql += " WHERE 1 = 1" + price_condition;
     if (!match.empty()) {
         st.sql += kind == db::dialect::sqlite ? " AND shop_fts MATCH " + match
                                               : " AND s.search @@ " + match + "::tsquery";
@@ -103,6 +114,25 @@ std::optional<double> parse_double(std::string_view s) {
         return std::nullopt;
     }
     return v;
+}
+
+// Counts by text key, looked up by string_view without allocating for keys already seen.
+struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+template <class T>
+using counter = std::unordered_map<std::string, T, text_hash, std::equal_to<>>;
+
+template <class T>
+T& bump(counter<T>& c, std::string_view key) {
+    auto found = c.find(key);
+    if (found == c.end()) {
+        found = c.emplace(std::string{key}, T{}).first;
+    }
+    return found->second;
 }
 
 std::optional<std::int64_t> parse_int(std::string_view s) {
@@ -210,80 +240,85 @@ core::task<core::result<product_page>> storefront_repo::page(
 core::task<core::result<facet_counts>> storefront_repo::facets(
     db::transaction& tx, page_request req, int minor_digits
 ) {
-    statement st;
-    st.sql =
-        "WITH m AS MATERIALIZED (SELECT s.id AS id, s.category_id AS category_id, s.vendor_id "
-        "AS vendor_id, s.vendor_handle AS vendor_handle, s.vendor_name AS vendor_name, "
-        "pr.min_amount AS price";
     // Counts do not depend on the order: prices are an inner join only when they filter, and a
     // LEFT JOIN otherwise (price buckets need them).
     req.sort = sort_order::newest;
     req.after.reset();
-    bool joined = joins_prices(req);
-    statement from;
-    append_from_where(from, req, kind_);
-    st.args = std::move(from.args);
-    if (joined) {
-        st.sql += from.sql;
-    } else {
-        // Splice a LEFT JOIN in front of WHERE.
-        auto where = from.sql.find(" WHERE 1 = 1");
-        st.sql += from.sql.substr(0, where) +
-                  " LEFT JOIN shop_prices pr ON pr.product_id = s.id AND pr.currency = " +
-                  st.bind(req.filter.currency) + from.sql.substr(where);
+    const bool joined = joins_prices(req);
+    statement st;
+    append_from_where(st, req, kind_);
+    if (!joined) {
+        auto where = st.sql.find(" WHERE 1 = 1");
+        st.sql = st.sql.substr(0, where) +
+                 " LEFT JOIN shop_prices pr ON pr.product_id = s.id AND pr.currency = " +
+                 st.bind(req.filter.currency) + st.sql.substr(where);
     }
-    st.sql += ")";
+    // One narrow row per match, counted here: a join and GROUP BY over shop_facets costs the
+    // database ten times more than reading each match's encoded facets once.
+    st.sql =
+        "SELECT s.category_id, s.vendor_id, s.vendor_handle, s.vendor_name, pr.min_amount, "
+        "s.facets" +
+        st.sql;
+    auto found = co_await tx.run(std::move(st.sql), std::move(st.args));
+    if (!found) {
+        co_return std::move(found).error();
+    }
 
     std::int64_t scale = 1;
     for (int i = 0; i < minor_digits; ++i) {
         scale *= 10;
     }
-    std::string bucket = "CASE";
-    for (std::size_t i = price_bucket_floors.size() - 1; i >= 1; --i) {
-        bucket += " WHEN price >= " + st.bind(price_bucket_floors[i] * scale) + " THEN '" +
-                  std::to_string(i) + "'";
-    }
-    bucket += " ELSE '0' END";
-
-    st.sql +=
-        " SELECT 'category' AS facet, category_id AS k, CAST(NULL AS TEXT) AS v, CAST(NULL AS "
-        "TEXT) AS w, COUNT(*) AS n FROM m WHERE category_id IS NOT NULL GROUP BY category_id"
-        " UNION ALL SELECT 'vendor', vendor_id, MIN(vendor_handle), MIN(vendor_name), COUNT(*) "
-        "FROM m GROUP BY vendor_id"
-        " UNION ALL SELECT 'price', b, CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM "
-        "(SELECT " +
-        bucket +
-        " AS b FROM m WHERE price IS NOT NULL) buckets GROUP BY b"
-        // CROSS JOIN keeps the matches as the outer loop on SQLite (its planner would otherwise
-        // scan every facet row and probe the matches); PostgreSQL plans it like any join.
-        " UNION ALL SELECT 'attribute', f.name, f.value, CAST(NULL AS TEXT), COUNT(*) FROM m CROSS "
-        "JOIN shop_facets f WHERE f.product_id = m.id AND f.kind = 'a' GROUP BY f.name, f.value"
-        " UNION ALL SELECT 'tag', f.value, CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM "
-        "m CROSS JOIN shop_facets f WHERE f.product_id = m.id AND f.kind = 't' GROUP BY f.value";
-
-    auto found = co_await tx.run(std::move(st.sql), std::move(st.args));
-    if (!found) {
-        co_return std::move(found).error();
-    }
-    facet_counts out;
-    std::map<std::string, std::vector<facet_count>> by_attribute;
-    std::map<std::size_t, std::int64_t> buckets;
+    struct vendor_tally {
+        std::int64_t count = 0;
+        std::string handle;
+        std::string name;
+    };
+    counter<std::int64_t> categories;
+    counter<vendor_tally> vendors;
+    counter<std::int64_t> values;  // by encoded facet value
+    std::array<std::int64_t, price_bucket_floors.size()> buckets{};
     for (auto r : *found) {
-        auto facet = r.get<std::string>(0);
-        auto n = r.get<std::int64_t>(4);
-        if (facet == "category") {
-            out.category.push_back({r.get<std::string>(1), n, {}, {}});
-        } else if (facet == "vendor") {
-            out.vendor.push_back(
-                {r.get<std::string>(1), n, r.get<std::string>(2), r.get<std::string>(3)}
-            );
-        } else if (facet == "price") {
-            buckets[static_cast<std::size_t>(parse_int(r.get<std::string>(1)).value_or(0))] += n;
-        } else if (facet == "attribute") {
-            by_attribute[r.get<std::string>(1)].push_back({r.get<std::string>(2), n, {}, {}});
-        } else if (facet == "tag") {
-            out.tags.push_back({r.get<std::string>(1), n, {}, {}});
+        if (auto category = r.get<std::optional<std::string>>(0)) {
+            bump(categories, *category) += 1;
         }
+        auto& vendor = bump(vendors, r.get<std::string>(1));
+        if (vendor.count++ == 0) {
+            vendor.handle = r.get<std::string>(2);
+            vendor.name = r.get<std::string>(3);
+        }
+        if (auto price = r.get<std::optional<std::int64_t>>(4)) {
+            std::size_t b = price_bucket_floors.size() - 1;
+            while (b > 0 && *price < price_bucket_floors[b] * scale) {
+                --b;
+            }
+            ++buckets[b];
+        }
+        auto codes = r.get<std::string>(5);
+        decode_facets(codes, [&](std::string_view entry, auto, auto, auto) {
+            bump(values, entry) += 1;
+        });
+    }
+
+    facet_counts out;
+    for (auto& [id, n] : categories) {
+        out.category.push_back({id, n, {}, {}});
+    }
+    for (auto& [id, v] : vendors) {
+        out.vendor.push_back({id, v.count, std::move(v.handle), std::move(v.name)});
+    }
+    std::map<std::string, std::vector<facet_count>> by_attribute;
+    for (const auto& [entry, n] : values) {
+        decode_facets(
+            entry,
+            [&](std::string_view, std::string_view kind, std::string_view name,
+                std::string_view value) {
+                if (kind == attribute_kind) {
+                    by_attribute[std::string{name}].push_back({std::string{value}, n, {}, {}});
+                } else if (kind == tag_kind) {
+                    out.tags.push_back({std::string{value}, n, {}, {}});
+                }
+            }
+        );
     }
     // Most frequent first, then by value, so both engines list the same values.
     auto rank = [](std::vector<facet_count>& values) {
@@ -319,13 +354,16 @@ core::task<core::result<facet_counts>> storefront_repo::facets(
     std::sort(out.attributes.begin(), out.attributes.end(), [](const auto& a, const auto& b) {
         return a.first < b.first;
     });
-    for (const auto& [index, n] : buckets) {
+    for (std::size_t index = 0; index < buckets.size(); ++index) {
+        if (buckets[index] == 0) {
+            continue;
+        }
         price_bucket b;
         b.min = price_bucket_floors[index] * scale;
         if (index + 1 < price_bucket_floors.size()) {
             b.max = price_bucket_floors[index + 1] * scale;
         }
-        b.count = n;
+        b.count = buckets[index];
         out.price.push_back(b);
     }
     co_return out;

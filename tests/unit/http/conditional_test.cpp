@@ -1,0 +1,32 @@
+#include "core/http/conditional.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using core::http::none_match;
+using core::http::strong_etag;
+
+TEST(conditional, strong_etags_are_stable_quoted_hashes_of_the_body) {
+    auto tag = strong_etag(R"({"a":1})");
+    EXPECT_EQ(tag.size(), 34U);
+    EXPECT_EQ(tag.front(), '"');
+    EXPECT_EQ(tag.back(), '"');
+    EXPECT_EQ(tag, strong_etag(R"({"a":1})"));
+    EXPECT_NE(tag, strong_etag(R"({"a":2})"));
+    EXPECT_NE(strong_etag(""), strong_etag(std::string(1, '\0')));
+    EXPECT_NE(strong_etag("12345678"), strong_etag("123456780"));
+}
+
+TEST(conditional, if_none_match_compares_weakly_and_accepts_lists_and_star) {
+    auto tag = strong_etag("body");
+    EXPECT_FALSE(none_match(std::nullopt, tag));
+    EXPECT_TRUE(none_match(tag, tag));
+    EXPECT_TRUE(none_match("W/" + tag, tag));
+    EXPECT_TRUE(none_match("\"x\", " + tag + " ,\"y\"", tag));
+    EXPECT_TRUE(none_match(" * ", tag));
+    EXPECT_FALSE(none_match("\"x\"", tag));
+    EXPECT_FALSE(none_match("", tag));
+}
+
+}  // namespace

@@ -10,7 +10,7 @@ TRADER_RELEASE := build/release/src/trader
 help:
 	@echo "make run    build (release) and serve on http://127.0.0.1:8080 with SQLite under ./var"
 	@echo "make test   build (dev: ASan+UBSan), start test services, run every suite through ctest"
-	@echo "make bench  build (release) and run the load benchmarks, printing a markdown table"
+	@echo "make bench  build (release) and run the load benchmarks on SQLite then PostgreSQL, printing markdown tables"
 
 deps:
 	@scripts/install-deps
@@ -40,6 +40,7 @@ test: build-dev
 
 bench: build-release
 	bench/run
+	BENCH_PROFILE=pg bench/run
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

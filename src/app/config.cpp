@@ -308,6 +308,8 @@ const std::vector<setting>& settings() {
         t.push_back(text({"TRADER_MEDIA_DIR", "", "Directory of uploaded images and export files; empty = <TRADER_DATA_DIR>/media."}, &config::media_dir));
         t.push_back(text({"TRADER_MEDIA_BASE_URL", "/api/v1/media/", "URL prefix of media in API responses: this server's media route, or a CDN in front of it."}, &config::media_base_url, 512));
         t.push_back(integer<std::size_t>({"TRADER_MEDIA_MAX_BYTES", "5242880", "Largest accepted image upload in bytes (413 above)."}, &config::media_max_bytes, 1024, std::size_t{64} * 1024 * 1024));
+        t.push_back(integer<std::size_t>({"TRADER_IMPORT_MAX_BYTES", "33554432", "Largest catalog import CSV in bytes (413 above)."}, &config::import_max_bytes, 1024, std::size_t{256} * 1024 * 1024));
+        t.push_back(integer<std::size_t>({"TRADER_IMPORT_MAX_ROWS", "50000", "Most data rows in one catalog import CSV (422 above)."}, &config::import_max_rows, 1, 1'000'000));
         t.push_back({{"TRADER_DATABASE_URL", "", "postgres://user:password@host:port/db to use PostgreSQL; empty = SQLite in TRADER_DATA_DIR.", true},
                      [](config& c, std::string_view v) -> std::optional<std::string> {
                          if (!v.empty() && !v.starts_with("postgres://") && !v.starts_with("postgresql://") && !v.starts_with("sqlite:")) {
@@ -425,6 +427,8 @@ const std::vector<setting>& settings() {
         t.push_back(integer<std::size_t>({"TRADER_CACHE_MAX_BYTES", "67108864", "Byte budget of the in-process cache of storefront pages (sharded LRU); 0 = no cache."}, &config::cache_max_bytes, 0, std::size_t{64} * 1024 * 1024 * 1024));
         t.push_back(duration({"TRADER_CACHE_TTL", "60s", "Cached storefront pages expire after this even when no change invalidated them."}, &config::cache_ttl, std::chrono::milliseconds{1000}));
         t.push_back(lifetime({"TRADER_STORE_MAX_AGE", "10s", "Cache-Control max-age of public storefront answers (0s = no-cache: clients revalidate with the ETag)."}, &config::store_max_age, std::chrono::seconds{0}, std::chrono::seconds{86400}));
+        t.push_back(boolean({"TRADER_SEARCH_IN_MEMORY", "1", "Answer storefront searches and facets from the in-process search engine (0 = from the database's full-text index)."}, &config::search_in_memory));
+        t.push_back(duration({"TRADER_SEARCH_SYNC_INTERVAL", "1s", "How often the in-process search engine applies read-model changes made by other instances."}, &config::search_sync_interval, std::chrono::milliseconds{50}));
         t.push_back({{"TRADER_STORE_CURRENCY", "EUR", "Currency of storefront price filters, price sorts and price facets when a request names none (ISO 4217)."},
                      [](config& c, std::string_view v) -> std::optional<std::string> {
                          if (!core::currency::parse(v)) {

@@ -37,6 +37,8 @@ struct config {
     std::string media_dir;  // empty = <data_dir>/media
     std::string media_base_url = "/api/v1/media/";
     std::size_t media_max_bytes = std::size_t{5} * 1024 * 1024;
+    std::size_t import_max_bytes = std::size_t{32} * 1024 * 1024;
+    std::size_t import_max_rows = 50'000;
     std::string database_url;  // empty = SQLite at <data_dir>/trader.db
     int db_pool_size = 8;
     int sqlite_readers = 8;
@@ -117,6 +119,8 @@ struct config {
     std::size_t cache_max_bytes = std::size_t{64} * 1024 * 1024;  // in-process cache; 0 = off
     std::chrono::milliseconds cache_ttl{60000};  // cached pages expire even without a change
     std::chrono::seconds store_max_age{10};      // Cache-Control max-age of public store pages
+    bool search_in_memory = true;                        // storefront search from the engine
+    std::chrono::milliseconds search_sync_interval{1000};  // engine follows other instances
     std::string store_currency = "EUR";          // of price filters, sorts and facets by default
 
     // Logging

@@ -91,11 +91,21 @@ infra::cache::memory_settings cache_settings(const config& c) {
     return s;
 }
 
+vendor::settings vendor_settings(const config& c) {
+    vendor::settings s;
+    s.image_max_bytes = c.media_max_bytes;
+    s.import_max_bytes = c.import_max_bytes;
+    s.import_max_rows = c.import_max_rows;
+    return s;
+}
+
 shopping::settings shopping_settings(const config& c) {
     shopping::settings s;
     s.default_currency = c.store_currency;
     s.cache_ttl = c.cache_ttl;
     s.max_age = c.store_max_age;
+    s.search_in_memory = c.search_in_memory;
+    s.search_sync_interval = c.search_sync_interval;
     return s;
 }
 
@@ -111,7 +121,10 @@ struct modules::state {
           )),
           identity({p.db, p.clock, p.workers, p.metrics}, identity_settings(p.cfg)),
           admin({p.db, p.clock, p.events}),
-          vendor({p.db, p.clock, p.events, identity.directory(), admin.categories()}),
+          vendor(
+              {p.db, p.clock, p.events, identity.directory(), admin.categories(), *media},
+              vendor_settings(p.cfg)
+          ),
           cache(std::make_unique<infra::cache::memory_cache>(
               cache_settings(p.cfg), p.clock, p.metrics, "storefront"
           )),
@@ -162,6 +175,12 @@ shopping::module& modules::shopping() { return state_->shopping; }
 std::vector<core::periodic_job> modules::jobs() {
     std::vector<core::periodic_job> out;
     for (auto& j : state_->identity.jobs()) {
+        out.push_back(std::move(j));
+    }
+    for (auto& j : state_->shopping.jobs()) {
+        out.push_back(std::move(j));
+    }
+    for (auto& j : state_->vendor.jobs()) {
         out.push_back(std::move(j));
     }
     return out;

@@ -143,6 +143,7 @@ protected:
     }
 
     test::http_client& http() { return server_->http(); }
+    test::trader_process& server() { return *server_; }
     test::market& market() { return *market_; }
 
     json::object search(const std::string& query) {
@@ -359,6 +360,92 @@ TEST_F(store_search, facet_counts_equal_a_brute_force_count) {
         }
         for (const auto& c : facets.at("category").as_array()) {
             EXPECT_TRUE(c.at("handle").is_string() && c.at("name").is_string());
+        }
+    }
+}
+
+// A second instance on the same database answers from the database's full-text index
+// (TRADER_SEARCH_IN_MEMORY=0); this one from its in-process engine. Same items, same pages, same
+// facets and corrections; the order by relevance is the same on SQLite (FTS5's bm25 is the
+// engine's formula), while PostgreSQL ranks with ts_rank.
+TEST_F(store_search, the_engine_and_the_database_give_the_same_answers) {
+    auto metrics = http().get("/metrics");
+    ASSERT_EQ(metrics.status, 200);
+    const auto visible = market().visible().size();
+    EXPECT_NE(
+        metrics.body.find("shopping_search_engine_documents " + std::to_string(visible) + "\n"),
+        std::string::npos
+    ) << "the engine holds every visible product";
+
+    std::map<std::string, std::string> env{{"TRADER_SEARCH_IN_MEMORY", "0"}};
+    if (server().postgres()) {
+        env["TRADER_DATABASE_URL"] = server().database();
+    } else {
+        env["TRADER_DATA_DIR"] = server().dir().string();
+    }
+    test::trader_process database_side(test::trader_options{env});
+    const bool same_scores = !server().postgres();
+
+    // Every page of a query, following each side's own cursors.
+    auto pages = [](test::http_client& client, const std::string& query) {
+        std::vector<std::string> items;
+        json::object first;
+        std::string cursor;
+        for (int i = 0; i < 50; ++i) {
+            auto r = client.get(
+                "/api/v1/store/search?limit=2&" + query + (cursor.empty() ? "" : "&cursor=" + cursor)
+            );
+            EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+            auto page = r.json().as_object();
+            if (i == 0) {
+                first = page;
+            }
+            for (auto& id : ids(page)) {
+                items.push_back(std::move(id));
+            }
+            if (page.at("next_cursor").is_null()) {
+                break;
+            }
+            cursor = str(page.at("next_cursor"));
+        }
+        return std::pair{items, first};
+    };
+    const std::vector<std::string> queries{
+        "q=shirt",
+        "q=shirt&sort=price_asc",
+        "q=shirt&sort=price_desc&currency=EUR",
+        "q=shirt&sort=newest",
+        "q=shirt&sort=rating",
+        "q=shirt&category=clothing",
+        "q=sh",
+        "q=blue+vase",
+        "q=linen&in_stock=true",
+        "q=shirt&price_min=4000&price_max=9000",
+        "q=shrit",
+        "q=ceramik+vsae",
+        "q=zzyzx",
+        "tag=summer",
+        "q=wool&attr.material=wool",
+        "category=home&price_max=10000",
+        "q=shirt&tag=summer&tag=winter",
+    };
+    for (const auto& q : queries) {
+        auto [engine_items, engine_first] = pages(http(), q);
+        auto [database_items, database_first] = pages(database_side.http(), q);
+        const bool ranked = q.find("sort=") == std::string::npos && q.starts_with("q=");
+        if (ranked && !same_scores) {
+            EXPECT_EQ(
+                std::multiset<std::string>(engine_items.begin(), engine_items.end()),
+                std::multiset<std::string>(database_items.begin(), database_items.end())
+            ) << q;
+        } else {
+            EXPECT_EQ(engine_items, database_items) << q;
+        }
+        EXPECT_EQ(engine_first.at("facets"), database_first.at("facets")) << q;
+        EXPECT_EQ(engine_first.contains("corrected_query"), database_first.contains("corrected_query"))
+            << q;
+        if (engine_first.contains("corrected_query") && database_first.contains("corrected_query")) {
+            EXPECT_EQ(engine_first.at("corrected_query"), database_first.at("corrected_query")) << q;
         }
     }
 }

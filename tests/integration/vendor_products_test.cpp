@@ -30,43 +30,17 @@ std::string text(const boost::json::value& v, const char* key) {
     return std::string{v.at(key).as_string()};
 }
 
-class vendor_products : public testing::Test {
+class vendor_products : public test::admin_suite<vendor_products> {
 protected:
-    static void SetUpTestSuite() {
-        auto env = test::many_sign_ins_env();
-        env["TRADER_OUTBOX_POLL_INTERVAL"] = "20ms";
-        server_ = new test::trader_process(test::trader_options{env});
-        admin_ = new test::test_user(test::make_admin(*server_));
-    }
-    static void TearDownTestSuite() {
-        delete admin_;
-        delete server_;
-        admin_ = nullptr;
-        server_ = nullptr;
-    }
 
-    test::http_client& http() { return server_->http(); }
-
-    std::string category(const std::string& name) {
-        auto r = http().post_json(
-            "/api/v1/admin/categories", json(boost::json::object{{"name", name}}),
-            bearer(admin_->access_token)
-        );
-        EXPECT_EQ(r.status, 201) << r.body;
-        return text(r.json(), "id");
-    }
 
     std::int64_t count(const std::string& sql, infra::db::params args = {}) {
         test::server_db db{*server_};
         return db.count(sql, std::move(args));
     }
 
-    static test::trader_process* server_;
-    static test::test_user* admin_;
 };
 
-test::trader_process* vendor_products::server_ = nullptr;
-test::test_user* vendor_products::admin_ = nullptr;
 
 TEST_F(vendor_products, a_product_goes_from_draft_to_published_to_archived_to_deleted) {
     auto shop = test::open_store(*server_, *admin_, "Life Cycle Shop");

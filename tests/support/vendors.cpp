@@ -18,6 +18,15 @@ test_user make_admin(trader_process& server) {
     return login(server.http(), email);
 }
 
+std::string make_category(trader_process& server, const test_user& admin, const std::string& name) {
+    auto r = server.http().post_json(
+        "/api/v1/admin/categories", boost::json::serialize(boost::json::object{{"name", name}}),
+        {{"Authorization", "Bearer " + admin.access_token}}
+    );
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::string{r.json().at("id").as_string()};
+}
+
 boost::json::object application_body(const std::string& name) {
     return {
         {"name", name},

@@ -2,8 +2,11 @@
 // and reads of the outbox. Shared by the vendor, admin and storefront suites.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,38 @@ boost::json::object product_body(
 boost::json::object create_product(
     http_client& http, const test_user& owner, const boost::json::object& body
 );
+
+// A root category made by `admin`; answers its id (fails the test unless 201).
+std::string make_category(trader_process& server, const test_user& admin, const std::string& name);
+
+// A suite's shared server (outbox polled every 20 ms, many sign-ins allowed) and admin. `Suite`
+// may define a public `static void configure(std::map<std::string, std::string>& env)` for more
+// settings.
+template <class Suite>
+class admin_suite : public testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        auto env = many_sign_ins_env();
+        env["TRADER_OUTBOX_POLL_INTERVAL"] = "20ms";
+        if constexpr (requires { Suite::configure(env); }) {
+            Suite::configure(env);
+        }
+        server_ = new trader_process(trader_options{env});
+        admin_ = new test_user(make_admin(*server_));
+    }
+    static void TearDownTestSuite() {
+        delete admin_;
+        delete server_;
+        admin_ = nullptr;
+        server_ = nullptr;
+    }
+
+    http_client& http() { return server_->http(); }
+    std::string category(const std::string& name) { return make_category(*server_, *admin_, name); }
+
+    static inline trader_process* server_ = nullptr;
+    static inline test_user* admin_ = nullptr;
+};
 
 // Types of the outbox events about `aggregate_id`, oldest first.
 std::vector<std::string> event_types(trader_process& server, const std::string& aggregate_id);

@@ -25,17 +25,37 @@ std::uint64_t load(const unsigned char* p, std::size_t n) noexcept {
     return v;
 }
 
-std::uint64_t hash64(std::string_view data, std::uint64_t seed) noexcept {
+std::uint64_t rotl(std::uint64_t x, int r) noexcept { return (x << r) | (x >> (64 - r)); }
+
+// 128 bits of a body for its ETag, in one pass: four independent lanes take 32 bytes per step
+// (xxHash64's round), so the multiplies overlap instead of waiting on each other; two
+// differently weighted folds of the lanes are finished by mix().
+std::array<std::uint64_t, 2> hash128(std::string_view data) noexcept {
+    constexpr std::uint64_t p1 = 0x9e3779b185ebca87ULL;
+    constexpr std::uint64_t p2 = 0xc2b2ae3d27d4eb4fULL;
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
     std::size_t n = data.size();
-    std::uint64_t h = mix(seed ^ (static_cast<std::uint64_t>(n) * 0x9e3779b97f4a7c15ULL));
+    std::array<std::uint64_t, 4> lane = {0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL,
+                                         0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL};
+    while (n >= 32) {
+        for (std::size_t i = 0; i < 4; ++i) {
+            lane[i] = rotl(lane[i] + load(p + 8 * i, 8) * p2, 31) * p1;
+        }
+        p += 32;
+        n -= 32;
+    }
+    std::uint64_t tail = mix(static_cast<std::uint64_t>(data.size()));
     while (n >= 8) {
-        h = mix(h ^ mix(load(p, 8) + seed)) * 0x9e3779b97f4a7c15ULL;
+        tail = mix(tail ^ load(p, 8));
         p += 8;
         n -= 8;
     }
-    h = mix(h ^ mix(load(p, n) ^ (static_cast<std::uint64_t>(n) << 59)));
-    return h;
+    tail = mix(tail ^ load(p, n) ^ (static_cast<std::uint64_t>(n) << 59));
+    const std::uint64_t a = mix(rotl(lane[0], 1) ^ rotl(lane[1], 7) ^ rotl(lane[2], 12) ^
+                                rotl(lane[3], 18) ^ tail);
+    const std::uint64_t b = mix((lane[0] * p1) ^ (lane[1] * p2) ^ rotl(lane[2], 27) ^
+                                rotl(lane[3], 33) ^ mix(tail + p2));
+    return {a, b};
 }
 
 void append_hex(std::string& out, std::uint64_t v) {
@@ -69,8 +89,9 @@ std::string strong_etag(std::string_view body) {
     std::string out;
     out.reserve(34);
     out.push_back('"');
-    append_hex(out, hash64(body, 0x243f6a8885a308d3ULL));
-    append_hex(out, hash64(body, 0x13198a2e03707344ULL));
+    const auto [high, low] = hash128(body);
+    append_hex(out, high);
+    append_hex(out, low);
     out.push_back('"');
     return out;
 }

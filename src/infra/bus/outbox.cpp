@@ -1,5 +1,6 @@
 #include "infra/bus/outbox.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -49,6 +50,46 @@ core::task<core::result<std::string>> append(
         co_return std::move(written).error();
     }
     co_return id;
+}
+
+core::task<core::result<void>> append_many(
+    db::transaction& tx, const core::clock& clock, std::vector<new_event> events
+) {
+    auto now = clock.now();
+    std::vector<std::string> ids;
+    ids.reserve(events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        ids.push_back(core::new_id("evt", now));
+    }
+    // Ids of one millisecond differ in random bits: sorted, they keep the order of `events`.
+    std::sort(ids.begin(), ids.end());
+    constexpr std::size_t per_statement = 100;
+    for (std::size_t at = 0; at < events.size(); at += per_statement) {
+        auto n = std::min(per_statement, events.size() - at);
+        std::string sql =
+            "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) VALUES ";
+        db::params args;
+        args.reserve(n * 5);
+        for (std::size_t i = 0; i < n; ++i) {
+            auto& e = events[at + i];
+            auto k = i * 5;
+            sql += i == 0 ? "(" : ", (";
+            for (std::size_t c = 1; c <= 5; ++c) {
+                sql += (c == 1 ? "$" : ", $") + std::to_string(k + c);
+            }
+            sql += ")";
+            args.emplace_back(std::move(ids[at + i]));
+            args.emplace_back(std::move(e.type));
+            args.emplace_back(std::move(e.aggregate_id));
+            args.emplace_back(boost::json::serialize(e.data));
+            args.emplace_back(to_ms(now));
+        }
+        auto written = co_await tx.run(std::move(sql), std::move(args));
+        if (!written) {
+            co_return std::move(written).error();
+        }
+    }
+    co_return core::ok();
 }
 
 dispatcher::dispatcher(

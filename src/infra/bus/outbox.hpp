@@ -39,6 +39,19 @@ core::task<core::result<std::string>> append(
     boost::json::value data
 );
 
+// An event to append: type, aggregate id, data.
+struct new_event {
+    std::string type;
+    std::string aggregate_id;
+    boost::json::value data;
+};
+
+// Writes many events inside the caller's transaction with multi-row INSERTs (bulk writers such as
+// catalog imports). Their ids increase in the order given, so they are delivered in that order.
+core::task<core::result<void>> append_many(
+    db::transaction& tx, const core::clock& clock, std::vector<new_event> events
+);
+
 // A handler applies an event inside a transaction that also records it as processed, so a
 // redelivered event is skipped. Handlers must only touch the database through `tx` to keep that
 // guarantee.

@@ -370,6 +370,19 @@ core::task<core::result<std::optional<product_keys>>> index_repo::remove(
     co_return std::optional<product_keys>{std::move((*old)->keys)};
 }
 
+core::task<core::result<void>> index_repo::log_change(
+    db::transaction& tx, std::string product_id, std::int64_t now_ms
+) {
+    auto logged = co_await tx.query(
+        "INSERT INTO shop_changes (product_id, changed_at_ms) VALUES ($1, $2)", std::move(product_id),
+        now_ms
+    );
+    if (!logged) {
+        co_return std::move(logged).error();
+    }
+    co_return core::ok();
+}
+
 core::task<core::result<std::optional<std::string>>> index_repo::upsert_store(
     db::transaction& tx, vendor::store_snapshot store, std::int64_t now_ms
 ) {

@@ -35,6 +35,12 @@ public:
         infra::db::transaction& tx, std::string product_id
     );
 
+    // Records that a product's rows changed ("*": every product, after a full rebuild), in the same
+    // transaction, for the in-process search engines to follow (search_sync).
+    core::task<core::result<void>> log_change(
+        infra::db::transaction& tx, std::string product_id, std::int64_t now_ms
+    );
+
     // Stores the store as the storefront shows it; answers the handle it had before.
     core::task<core::result<std::optional<std::string>>> upsert_store(
         infra::db::transaction& tx, vendor::store_snapshot store, std::int64_t now_ms

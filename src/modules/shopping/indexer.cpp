@@ -145,6 +145,14 @@ core::task<void> indexer::after_commit(const infra::bus::event& e) {
             co_return;
         }
     }
+    // The engine first: a page rendered between the bump and the engine's update would be cached
+    // under the new generation with the old answer.
+    if (follower_ != nullptr) {
+        auto followed = co_await follower_->catch_up();
+        if (!followed) {
+            core::log::warn("search engine did not catch up").field("cause", followed.error().detail);
+        }
+    }
     for (const auto& name : *names) {
         co_await cache_.bump(name);
     }
@@ -179,6 +187,10 @@ core::task<core::result<void>> indexer::index_product(
         if (*removed) {
             touched.insert(cache_names::handle((*removed)->handle));
             removals_.inc();
+            auto logged = co_await repo_.log_change(tx, std::move(product_id), now_ms);
+            if (!logged) {
+                co_return std::move(logged).error();
+            }
         }
         co_return core::ok();
     }
@@ -190,6 +202,10 @@ core::task<core::result<void>> indexer::index_product(
     }
     if (*replaced) {
         touched.insert(cache_names::handle((*replaced)->handle));
+    }
+    auto logged = co_await repo_.log_change(tx, std::move(product_id), now_ms);
+    if (!logged) {
+        co_return std::move(logged).error();
     }
     upserts_.inc();
     co_return core::ok();
@@ -321,6 +337,10 @@ core::task<core::result<rebuild_report>> indexer::rebuild_rows(db::transaction& 
     auto finished = co_await repo_.finish(tx);
     if (!finished) {
         co_return std::move(finished).error();
+    }
+    auto logged = co_await repo_.log_change(tx, "*", now_ms);
+    if (!logged) {
+        co_return std::move(logged).error();
     }
     report.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started

@@ -21,6 +21,7 @@
 #include "infra/cache/cache.hpp"
 #include "infra/db/database.hpp"
 #include "modules/shopping/index_repo.hpp"
+#include "modules/shopping/search_sync.hpp"
 #include "modules/vendor/catalog.hpp"
 
 namespace shopping {
@@ -51,6 +52,9 @@ public:
     // After the commit: bumps the cache generations the change touched and records the lag.
     core::task<void> after_commit(const infra::bus::event& e);
 
+    // A search engine to bring up to date after each commit, before caches are bumped.
+    void follow_with(search_sync& sync) { follower_ = &sync; }
+
     // Replaces the whole index with what the catalog holds now, in the caller's transaction.
     core::task<core::result<rebuild_report>> rebuild(infra::db::transaction& tx);
     // rebuild() in its own transaction, which also writes a shopping.index_rebuilt event so that
@@ -80,6 +84,7 @@ private:
     infra::cache::cache& cache_;
     index_repo repo_;
     int batch_size_;
+    search_sync* follower_ = nullptr;
 
     // Generations to bump per applied event, handed from the handler to its after-commit step.
     std::mutex pending_mu_;

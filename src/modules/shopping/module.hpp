@@ -6,9 +6,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/http/router.hpp"
+#include "core/jobs.hpp"
 #include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
@@ -26,6 +28,8 @@ struct settings {
     std::chrono::milliseconds cache_ttl{60000};  // cached pages expire even without an event
     std::chrono::seconds max_age{10};            // Cache-Control max-age of public pages
     int rebuild_batch = 500;                     // products read per catalog call in a rebuild
+    bool search_in_memory = true;                // searches from the in-process engine
+    std::chrono::milliseconds search_sync_interval{1000};
 };
 
 struct dependencies {
@@ -50,6 +54,9 @@ public:
     // The index handler ("shopping.index") for product, stock, vendor, category and re-index
     // events.
     void register_handlers(infra::bus::dispatcher& events);
+
+    // Keeping the in-process search engine up to date: the first run loads it.
+    std::vector<core::periodic_job> jobs();
 
     // Rebuilds the whole index from the catalog in one transaction (`trader reindex`).
     core::task<core::result<rebuild_report>> rebuild();

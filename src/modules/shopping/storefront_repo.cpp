@@ -1,5 +1,7 @@
 #include "modules/shopping/storefront_repo.hpp"
 
+#include "modules/shopping/facet_tally.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -264,10 +266,7 @@ core::task<core::result<facet_counts>> storefront_repo::facets(
         co_return std::move(found).error();
     }
 
-    std::int64_t scale = 1;
-    for (int i = 0; i < minor_digits; ++i) {
-        scale *= 10;
-    }
+    const std::int64_t scale = minor_scale(minor_digits);
     struct vendor_tally {
         std::int64_t count = 0;
         std::string handle;
@@ -276,7 +275,8 @@ core::task<core::result<facet_counts>> storefront_repo::facets(
     counter<std::int64_t> categories;
     counter<vendor_tally> vendors;
     counter<std::int64_t> values;  // by encoded facet value
-    std::array<std::int64_t, price_bucket_floors.size()> buckets{};
+    facet_totals totals;
+    totals.scale = scale;
     for (auto r : *found) {
         if (auto category = r.get<std::optional<std::string>>(0)) {
             bump(categories, *category) += 1;
@@ -287,86 +287,23 @@ core::task<core::result<facet_counts>> storefront_repo::facets(
             vendor.name = r.get<std::string>(3);
         }
         if (auto price = r.get<std::optional<std::int64_t>>(4)) {
-            std::size_t b = price_bucket_floors.size() - 1;
-            while (b > 0 && *price < price_bucket_floors[b] * scale) {
-                --b;
-            }
-            ++buckets[b];
+            ++totals.buckets[price_bucket_of(*price, scale)];
         }
         auto codes = r.get<std::string>(5);
         decode_facets(codes, [&](std::string_view entry, auto, auto, auto) {
             bump(values, entry) += 1;
         });
     }
-
-    facet_counts out;
     for (auto& [id, n] : categories) {
-        out.category.push_back({id, n, {}, {}});
+        totals.categories.emplace_back(id, n);
     }
     for (auto& [id, v] : vendors) {
-        out.vendor.push_back({id, v.count, std::move(v.handle), std::move(v.name)});
+        totals.vendors.push_back({id, v.count, std::move(v.handle), std::move(v.name)});
     }
-    std::map<std::string, std::vector<facet_count>> by_attribute;
-    for (const auto& [entry, n] : values) {
-        decode_facets(
-            entry,
-            [&](std::string_view, std::string_view kind, std::string_view name,
-                std::string_view value) {
-                if (kind == attribute_kind) {
-                    by_attribute[std::string{name}].push_back({std::string{value}, n, {}, {}});
-                } else if (kind == tag_kind) {
-                    out.tags.push_back({std::string{value}, n, {}, {}});
-                }
-            }
-        );
+    for (auto& [entry, n] : values) {
+        totals.values.emplace_back(entry, n);
     }
-    // Most frequent first, then by value, so both engines list the same values.
-    auto rank = [](std::vector<facet_count>& values) {
-        std::sort(values.begin(), values.end(), [](const facet_count& a, const facet_count& b) {
-            return a.count != b.count ? a.count > b.count : a.value < b.value;
-        });
-        if (values.size() > max_facet_values) {
-            values.resize(max_facet_values);
-        }
-    };
-    rank(out.category);
-    rank(out.vendor);
-    rank(out.tags);
-    std::vector<std::pair<std::string, std::int64_t>> names;
-    for (auto& [name, values] : by_attribute) {
-        std::int64_t total = 0;
-        for (const auto& v : values) {
-            total += v.count;
-        }
-        names.emplace_back(name, total);
-    }
-    std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
-    for (const auto& [name, total] : names) {
-        if (out.attributes.size() == max_facet_attributes) {
-            break;
-        }
-        auto values = std::move(by_attribute[name]);
-        rank(values);
-        out.attributes.emplace_back(name, std::move(values));
-    }
-    std::sort(out.attributes.begin(), out.attributes.end(), [](const auto& a, const auto& b) {
-        return a.first < b.first;
-    });
-    for (std::size_t index = 0; index < buckets.size(); ++index) {
-        if (buckets[index] == 0) {
-            continue;
-        }
-        price_bucket b;
-        b.min = price_bucket_floors[index] * scale;
-        if (index + 1 < price_bucket_floors.size()) {
-            b.max = price_bucket_floors[index + 1] * scale;
-        }
-        b.count = buckets[index];
-        out.price.push_back(b);
-    }
-    co_return out;
+    co_return rank_facets(std::move(totals));
 }
 
 core::task<core::result<std::optional<product_document>>> storefront_repo::product_by_id(

@@ -150,13 +150,17 @@ storefront_service::storefront_service(
     db::database& db,
     infra::cache::cache& cache,
     admin::categories& categories,
-    storefront_settings settings
+    storefront_settings settings,
+    const search_engine* engine,
+    const search_sync* sync
 )
     : db_(db),
       cache_(cache),
       categories_(categories),
       repo_(db.kind()),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      engine_(engine),
+      sync_(sync) {}
 
 core::task<std::optional<rendered>> storefront_service::cached(std::string key) {
     auto hit = co_await cache_.get(std::move(key));
@@ -281,71 +285,131 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
         req.filter.category_ids = (*tree)->self_and_descendants(found->id);
     }
 
-    auto began = co_await db_.begin(db::tx_mode::read);
-    if (!began) {
-        co_return std::move(began).error();
-    }
-    auto& tx = **began;
-    if (q.vendor) {
-        core::result<std::optional<store_document>> store = std::optional<store_document>{};
-        if (core::is_id(*q.vendor, "vnd")) {
-            store = co_await repo_.store_by_id(tx, *q.vendor);
-        } else {
-            store = co_await repo_.store_by_handle(tx, *q.vendor);
-        }
-        if (!store) {
-            co_return std::move(store).error();
-        }
-        if (!*store) {
-            if (q.vendor_from_path) {
-                co_return core::error{errc::not_found, "no such store"};
-            }
-            co_return bad_parameter(
-                "vendor", "unknown", "is not the id or handle of an open store"
-            );
-        }
-        req.filter.vendor_id = (*store)->id;
-    }
-
-    auto page = co_await repo_.page(tx, req);
-    if (!page) {
-        co_return std::move(page).error();
-    }
-    bool corrected = false;
-    if (page->items.empty() && !req.search.empty()) {
-        auto changed = co_await correct(tx, req.search);
-        if (!changed) {
-            co_return std::move(changed).error();
-        }
-        if (*changed) {
-            corrected = true;
-            page = co_await repo_.page(tx, req);
-            if (!page) {
-                co_return std::move(page).error();
-            }
-        }
-    }
+    // Searches and facet counts come from the in-process engine once it is loaded; lists without
+    // either are single indexed queries and stay on the database.
+    const bool from_engine =
+        engine_ != nullptr && sync_ != nullptr && sync_->ready() &&
+        (!req.search.empty() || q.with_facets);
+    product_page page;
     std::optional<facet_counts> facets;
-    if (q.with_facets) {
-        auto counted = co_await repo_.facets(tx, req, currency->exponent());
-        if (!counted) {
-            co_return std::move(counted).error();
+    bool corrected = false;
+    if (from_engine && !q.vendor) {
+        auto answered = engine_->search(req, q.with_facets, currency->exponent());
+        if (!answered) {
+            co_return std::move(answered).error();
         }
-        facets = std::move(*counted);
+        if (answered->page.items.empty() && !req.search.empty()) {
+            // Corrections come from the vocabulary, which stays in the database.
+            auto began = co_await db_.begin(db::tx_mode::read);
+            if (!began) {
+                co_return std::move(began).error();
+            }
+            auto changed = co_await correct(**began, req.search);
+            if (!changed) {
+                co_return std::move(changed).error();
+            }
+            (void)co_await (*began)->commit();
+            if (*changed) {
+                corrected = true;
+                answered = engine_->search(req, q.with_facets, currency->exponent());
+                if (!answered) {
+                    co_return std::move(answered).error();
+                }
+            }
+        }
+        page = std::move(answered->page);
+        facets = std::move(answered->facets);
+    } else {
+        auto began = co_await db_.begin(db::tx_mode::read);
+        if (!began) {
+            co_return std::move(began).error();
+        }
+        auto& tx = **began;
+        if (q.vendor) {
+            core::result<std::optional<store_document>> store = std::optional<store_document>{};
+            if (core::is_id(*q.vendor, "vnd")) {
+                store = co_await repo_.store_by_id(tx, *q.vendor);
+            } else {
+                store = co_await repo_.store_by_handle(tx, *q.vendor);
+            }
+            if (!store) {
+                co_return std::move(store).error();
+            }
+            if (!*store) {
+                if (q.vendor_from_path) {
+                    co_return core::error{errc::not_found, "no such store"};
+                }
+                co_return bad_parameter(
+                    "vendor", "unknown", "is not the id or handle of an open store"
+                );
+            }
+            req.filter.vendor_id = (*store)->id;
+        }
+        if (from_engine) {
+            auto changed = false;
+            auto answered = engine_->search(req, q.with_facets, currency->exponent());
+            if (answered && answered->page.items.empty() && !req.search.empty()) {
+                auto corrected_now = co_await correct(tx, req.search);
+                if (!corrected_now) {
+                    co_return std::move(corrected_now).error();
+                }
+                changed = *corrected_now;
+                if (changed) {
+                    answered = engine_->search(req, q.with_facets, currency->exponent());
+                }
+            }
+            if (!answered) {
+                co_return std::move(answered).error();
+            }
+            corrected = changed;
+            page = std::move(answered->page);
+            facets = std::move(answered->facets);
+        } else {
+            auto found = co_await repo_.page(tx, req);
+            if (!found) {
+                co_return std::move(found).error();
+            }
+            if (found->items.empty() && !req.search.empty()) {
+                auto changed = co_await correct(tx, req.search);
+                if (!changed) {
+                    co_return std::move(changed).error();
+                }
+                if (*changed) {
+                    corrected = true;
+                    found = co_await repo_.page(tx, req);
+                    if (!found) {
+                        co_return std::move(found).error();
+                    }
+                }
+            }
+            page = std::move(*found);
+            if (q.with_facets) {
+                auto counted = co_await repo_.facets(tx, req, currency->exponent());
+                if (!counted) {
+                    co_return std::move(counted).error();
+                }
+                facets = std::move(*counted);
+            }
+        }
+        (void)co_await tx.commit();
     }
-    (void)co_await tx.commit();
 
     std::string body = R"({"object":"list","items":[)";
-    for (std::size_t i = 0; i < page->items.size(); ++i) {
+    std::size_t expected = 512;
+    for (const auto& listed : page.items) {
+        expected += listed.item.size() + 1;
+    }
+    body.reserve(q.fields.empty() ? expected + (facets ? 8192 : 0) : 4096);
+    for (std::size_t i = 0; i < page.items.size(); ++i) {
         if (i > 0) {
             body.push_back(',');
         }
-        const auto& item = page->items[i].item;
+        const auto& item = page.items[i].item;
         body += q.fields.empty() ? item : select_fields(item, q.fields);
     }
     body += R"(],"next_cursor":)";
-    if (page->more) {
-        const auto& last = page->items.back();
+    if (page.more) {
+        const auto& last = page.items.back();
         body += '"' +
                 core::encode_cursor(
                     cursor_sort_tag(req.effective_sort(), q.currency) + "|" + last.sort_key + "|" +

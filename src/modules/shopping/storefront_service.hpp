@@ -13,6 +13,8 @@
 #include "infra/db/database.hpp"
 #include "modules/admin/categories.hpp"
 #include "modules/shopping/model.hpp"
+#include "modules/shopping/search_engine.hpp"
+#include "modules/shopping/search_sync.hpp"
 #include "modules/shopping/storefront_repo.hpp"
 
 namespace shopping {
@@ -60,7 +62,9 @@ public:
         infra::db::database& db,
         infra::cache::cache& cache,
         admin::categories& categories,
-        storefront_settings settings
+        storefront_settings settings,
+        const search_engine* engine = nullptr,  // searches from the database when null
+        const search_sync* sync = nullptr
     );
 
     core::task<core::result<rendered>> list(list_query q);
@@ -83,6 +87,8 @@ private:
     admin::categories& categories_;
     storefront_repo repo_;
     storefront_settings settings_;
+    const search_engine* engine_;
+    const search_sync* sync_;
 };
 
 }  // namespace shopping

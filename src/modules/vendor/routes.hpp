@@ -11,6 +11,7 @@
 #include "core/http/router.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
+#include "modules/vendor/image_service.hpp"
 #include "modules/vendor/product_service.hpp"
 #include "modules/vendor/store_service.hpp"
 
@@ -77,6 +78,22 @@ private:
     core::task<core::http::response> set_stock(core::http::request& req);
 
     product_service& products_;
+};
+
+// /api/v1/vendor/products/{id}/images: multipart uploads, listed, re-captioned, reordered, deleted.
+class image_routes {
+public:
+    explicit image_routes(image_service& images) : images_(images) {}
+    void register_routes(core::http::router& r);
+
+private:
+    core::task<core::http::response> upload(core::http::request& req);
+    core::task<core::http::response> list(core::http::request& req);
+    core::task<core::http::response> show(core::http::request& req);
+    core::task<core::http::response> update(core::http::request& req);
+    core::task<core::http::response> remove(core::http::request& req);
+
+    image_service& images_;
 };
 
 }  // namespace vendor

@@ -16,6 +16,21 @@ TEST(conditional, strong_etags_are_stable_quoted_hashes_of_the_body) {
     EXPECT_NE(tag, strong_etag(R"({"a":2})"));
     EXPECT_NE(strong_etag(""), strong_etag(std::string(1, '\0')));
     EXPECT_NE(strong_etag("12345678"), strong_etag("123456780"));
+    // Bodies long enough for the four-lane loop: a change in any lane or in the tail shows.
+    std::string big(1000, 'x');
+    const auto base = strong_etag(big);
+    for (std::size_t at : {0UL, 9UL, 17UL, 31UL, 32UL, 990UL, 999UL}) {
+        auto changed = big;
+        changed[at] = 'y';
+        EXPECT_NE(strong_etag(changed), base) << at;
+    }
+    auto swapped = big;
+    swapped[0] = 'a';
+    swapped[8] = 'b';
+    auto other = big;
+    other[0] = 'b';
+    other[8] = 'a';
+    EXPECT_NE(strong_etag(swapped), strong_etag(other)) << "lanes are not interchangeable";
 }
 
 TEST(conditional, if_none_match_compares_weakly_and_accepts_lists_and_star) {

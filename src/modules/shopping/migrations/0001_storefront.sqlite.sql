@@ -23,9 +23,6 @@ CREATE TABLE shop_products (
     in_stock INTEGER NOT NULL,                    -- 1 when a variant can be sold
     rating DOUBLE PRECISION NOT NULL,
     published_at_ms BIGINT NOT NULL,
-    -- The product's facet values (src/modules/shopping/model.cpp encode_facets): a search counts its facets from
-    -- this one column of its matches, in process, instead of joining and grouping shop_facets.
-    facets TEXT NOT NULL,
     indexed_at_ms BIGINT NOT NULL
 );
 CREATE INDEX shop_products_newest ON shop_products (published_at_ms, id);
@@ -58,7 +55,7 @@ CREATE TABLE shop_prices (
 ) WITHOUT ROWID;
 CREATE INDEX shop_prices_by_amount ON shop_prices (currency, min_amount, product_id);
 
--- Facet values for filters: kind 'a' = attribute (name, value), kind 't' = tag (name '', value).
+-- Facet values: kind 'a' = attribute (name, value), kind 't' = tag (name '', value).
 CREATE TABLE shop_facets (
     product_id TEXT NOT NULL,
     kind TEXT NOT NULL,

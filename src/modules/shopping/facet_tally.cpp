@@ -1,0 +1,97 @@
+#include "modules/shopping/facet_tally.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace shopping {
+
+std::int64_t minor_scale(int minor_digits) {
+    std::int64_t scale = 1;
+    for (int i = 0; i < minor_digits; ++i) {
+        scale *= 10;
+    }
+    return scale;
+}
+
+std::size_t price_bucket_of(std::int64_t amount, std::int64_t scale) {
+    std::size_t b = price_bucket_floors.size() - 1;
+    while (b > 0 && amount < price_bucket_floors[b] * scale) {
+        --b;
+    }
+    return b;
+}
+
+namespace {
+
+void rank(std::vector<facet_count>& values) {
+    std::sort(values.begin(), values.end(), [](const facet_count& a, const facet_count& b) {
+        return a.count != b.count ? a.count > b.count : a.value < b.value;
+    });
+    if (values.size() > max_facet_values) {
+        values.resize(max_facet_values);
+    }
+}
+
+}  // namespace
+
+facet_counts rank_facets(facet_totals totals) {
+    facet_counts out;
+    for (auto& [id, n] : totals.categories) {
+        out.category.push_back({std::move(id), n, {}, {}});
+    }
+    out.vendor = std::move(totals.vendors);
+    std::map<std::string, std::vector<facet_count>> by_attribute;
+    for (const auto& [entry, n] : totals.values) {
+        decode_facets(
+            entry,
+            [&](std::string_view, std::string_view kind, std::string_view name,
+                std::string_view value) {
+                if (kind == attribute_kind) {
+                    by_attribute[std::string{name}].push_back({std::string{value}, n, {}, {}});
+                } else if (kind == tag_kind) {
+                    out.tags.push_back({std::string{value}, n, {}, {}});
+                }
+            }
+        );
+    }
+    rank(out.category);
+    rank(out.vendor);
+    rank(out.tags);
+    std::vector<std::pair<std::string, std::int64_t>> names;
+    for (auto& [name, values] : by_attribute) {
+        std::int64_t total = 0;
+        for (const auto& v : values) {
+            total += v.count;
+        }
+        names.emplace_back(name, total);
+    }
+    std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    for (const auto& [name, total] : names) {
+        if (out.attributes.size() == max_facet_attributes) {
+            break;
+        }
+        auto values = std::move(by_attribute[name]);
+        rank(values);
+        out.attributes.emplace_back(name, std::move(values));
+    }
+    std::sort(out.attributes.begin(), out.attributes.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first;
+    });
+    for (std::size_t index = 0; index < totals.buckets.size(); ++index) {
+        if (totals.buckets[index] == 0) {
+            continue;
+        }
+        price_bucket b;
+        b.min = price_bucket_floors[index] * totals.scale;
+        if (index + 1 < price_bucket_floors.size()) {
+            b.max = price_bucket_floors[index + 1] * totals.scale;
+        }
+        b.count = totals.buckets[index];
+        out.price.push_back(b);
+    }
+    return out;
+}
+
+}  // namespace shopping

@@ -1,0 +1,10 @@
+-- What changed in the read model, in order: every instance's in-process search engine
+-- (search_sync.cpp) follows it to stay equal to the tables. product_id '*' means "everything"
+-- (a full rebuild). Rows older than an hour are pruned; an engine that fell further behind
+-- reloads everything.
+CREATE TABLE shop_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id TEXT NOT NULL,
+    changed_at_ms BIGINT NOT NULL
+);
+CREATE INDEX shop_changes_by_time ON shop_changes (changed_at_ms);

@@ -216,6 +216,29 @@ TEST_F(engine_test, upserts_replace_and_removals_disappear_also_after_compaction
     EXPECT_EQ(engine.size(), docs.size() - 1);
 }
 
+TEST_F(engine_test, products_with_many_facet_values_and_prices_are_found_by_any_of_them) {
+    std::mt19937 rng{11};
+    auto rich = make(9100, rng);
+    std::vector<shopping::facet_row> facets;
+    for (int i = 0; i < 20; ++i) {
+        facets.push_back({"t", "", "tag" + std::to_string(i)});
+    }
+    rich.facet_codes = shopping::encode_facets(facets);
+    rich.prices = {{"EUR", 100, 100}, {"USD", 200, 200}, {"GBP", 300, 300}, {"CHF", 400, 400}};
+    engine.upsert(rich);
+    page_request req;
+    req.filter.tags = {"tag19"};
+    req.filter.currency = "CHF";
+    req.filter.price_max = 400;
+    auto answer = engine.search(req, true, 2);
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->page.items.size(), 1U);
+    EXPECT_EQ(answer->page.items[0].id, rich.id);
+    ASSERT_EQ(answer->facets->tags.size(), 20U);
+    ASSERT_EQ(answer->facets->price.size(), 1U);
+    EXPECT_EQ(answer->facets->price[0].count, 1);
+}
+
 TEST_F(engine_test, a_cursor_that_does_not_parse_is_refused) {
     page_request req;
     req.sort = sort_order::newest;

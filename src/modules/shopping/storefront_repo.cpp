@@ -146,6 +146,23 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
     return v;
 }
 
+// The first row of (id, vendor_handle, detail) or (id, document), if any.
+std::optional<product_document> first_product(const db::rows& found) {
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    auto r = found.front();
+    return product_document{r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)};
+}
+
+std::optional<store_document> first_store(const db::rows& found) {
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    auto r = found.front();
+    return store_document{r.get<std::string>(0), r.get<std::string>(1)};
+}
+
 }  // namespace
 
 core::task<core::result<product_page>> storefront_repo::page(
@@ -317,12 +334,7 @@ core::task<core::result<std::optional<product_document>>> storefront_repo::produ
     if (!found) {
         co_return std::move(found).error();
     }
-    if (found->empty()) {
-        co_return std::optional<product_document>{};
-    }
-    auto r = found->front();
-    co_return std::optional<product_document>{
-        product_document{r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)}};
+    co_return first_product(*found);
 }
 
 core::task<core::result<std::vector<product_document>>> storefront_repo::products_by_handle(
@@ -354,12 +366,7 @@ core::task<core::result<std::optional<product_document>>> storefront_repo::produ
     if (!found) {
         co_return std::move(found).error();
     }
-    if (found->empty()) {
-        co_return std::optional<product_document>{};
-    }
-    auto r = found->front();
-    co_return std::optional<product_document>{
-        product_document{r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)}};
+    co_return first_product(*found);
 }
 
 core::task<core::result<std::optional<store_document>>> storefront_repo::store_by_handle(
@@ -373,12 +380,7 @@ core::task<core::result<std::optional<store_document>>> storefront_repo::store_b
     if (!found) {
         co_return std::move(found).error();
     }
-    if (found->empty()) {
-        co_return std::optional<store_document>{};
-    }
-    auto r = found->front();
-    co_return std::optional<store_document>{
-        store_document{r.get<std::string>(0), r.get<std::string>(1)}};
+    co_return first_store(*found);
 }
 
 core::task<core::result<std::optional<store_document>>> storefront_repo::store_by_id(
@@ -390,12 +392,7 @@ core::task<core::result<std::optional<store_document>>> storefront_repo::store_b
     if (!found) {
         co_return std::move(found).error();
     }
-    if (found->empty()) {
-        co_return std::optional<store_document>{};
-    }
-    auto r = found->front();
-    co_return std::optional<store_document>{
-        store_document{r.get<std::string>(0), r.get<std::string>(1)}};
+    co_return first_store(*found);
 }
 
 core::task<core::result<bool>> storefront_repo::known(db::transaction& tx, search_text::term t) {

@@ -293,22 +293,53 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
     product_page page;
     std::optional<facet_counts> facets;
     bool corrected = false;
-    if (from_engine && !q.vendor) {
+    // A read transaction only when the database is asked: the store named by `vendor`, the
+    // database path, or the vocabulary for corrections.
+    std::unique_ptr<db::transaction> tx;
+    if (q.vendor || !from_engine) {
+        auto began = co_await db_.begin(db::tx_mode::read);
+        if (!began) {
+            co_return std::move(began).error();
+        }
+        tx = std::move(*began);
+    }
+    if (q.vendor) {
+        core::result<std::optional<store_document>> store = std::optional<store_document>{};
+        if (core::is_id(*q.vendor, "vnd")) {
+            store = co_await repo_.store_by_id(*tx, *q.vendor);
+        } else {
+            store = co_await repo_.store_by_handle(*tx, *q.vendor);
+        }
+        if (!store) {
+            co_return std::move(store).error();
+        }
+        if (!*store) {
+            if (q.vendor_from_path) {
+                co_return core::error{errc::not_found, "no such store"};
+            }
+            co_return bad_parameter(
+                "vendor", "unknown", "is not the id or handle of an open store"
+            );
+        }
+        req.filter.vendor_id = (*store)->id;
+    }
+    if (from_engine) {
         auto answered = engine_->search(req, q.with_facets, currency->exponent());
         if (!answered) {
             co_return std::move(answered).error();
         }
         if (answered->page.items.empty() && !req.search.empty()) {
-            // Corrections come from the vocabulary, which stays in the database.
-            auto began = co_await db_.begin(db::tx_mode::read);
-            if (!began) {
-                co_return std::move(began).error();
+            if (!tx) {
+                auto began = co_await db_.begin(db::tx_mode::read);
+                if (!began) {
+                    co_return std::move(began).error();
+                }
+                tx = std::move(*began);
             }
-            auto changed = co_await correct(**began, req.search);
+            auto changed = co_await correct(*tx, req.search);
             if (!changed) {
                 co_return std::move(changed).error();
             }
-            (void)co_await (*began)->commit();
             if (*changed) {
                 corrected = true;
                 answered = engine_->search(req, q.with_facets, currency->exponent());
@@ -320,78 +351,34 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
         page = std::move(answered->page);
         facets = std::move(answered->facets);
     } else {
-        auto began = co_await db_.begin(db::tx_mode::read);
-        if (!began) {
-            co_return std::move(began).error();
+        auto found = co_await repo_.page(*tx, req);
+        if (!found) {
+            co_return std::move(found).error();
         }
-        auto& tx = **began;
-        if (q.vendor) {
-            core::result<std::optional<store_document>> store = std::optional<store_document>{};
-            if (core::is_id(*q.vendor, "vnd")) {
-                store = co_await repo_.store_by_id(tx, *q.vendor);
-            } else {
-                store = co_await repo_.store_by_handle(tx, *q.vendor);
+        if (found->items.empty() && !req.search.empty()) {
+            auto changed = co_await correct(*tx, req.search);
+            if (!changed) {
+                co_return std::move(changed).error();
             }
-            if (!store) {
-                co_return std::move(store).error();
-            }
-            if (!*store) {
-                if (q.vendor_from_path) {
-                    co_return core::error{errc::not_found, "no such store"};
+            if (*changed) {
+                corrected = true;
+                found = co_await repo_.page(*tx, req);
+                if (!found) {
+                    co_return std::move(found).error();
                 }
-                co_return bad_parameter(
-                    "vendor", "unknown", "is not the id or handle of an open store"
-                );
-            }
-            req.filter.vendor_id = (*store)->id;
-        }
-        if (from_engine) {
-            auto changed = false;
-            auto answered = engine_->search(req, q.with_facets, currency->exponent());
-            if (answered && answered->page.items.empty() && !req.search.empty()) {
-                auto corrected_now = co_await correct(tx, req.search);
-                if (!corrected_now) {
-                    co_return std::move(corrected_now).error();
-                }
-                changed = *corrected_now;
-                if (changed) {
-                    answered = engine_->search(req, q.with_facets, currency->exponent());
-                }
-            }
-            if (!answered) {
-                co_return std::move(answered).error();
-            }
-            corrected = changed;
-            page = std::move(answered->page);
-            facets = std::move(answered->facets);
-        } else {
-            auto found = co_await repo_.page(tx, req);
-            if (!found) {
-                co_return std::move(found).error();
-            }
-            if (found->items.empty() && !req.search.empty()) {
-                auto changed = co_await correct(tx, req.search);
-                if (!changed) {
-                    co_return std::move(changed).error();
-                }
-                if (*changed) {
-                    corrected = true;
-                    found = co_await repo_.page(tx, req);
-                    if (!found) {
-                        co_return std::move(found).error();
-                    }
-                }
-            }
-            page = std::move(*found);
-            if (q.with_facets) {
-                auto counted = co_await repo_.facets(tx, req, currency->exponent());
-                if (!counted) {
-                    co_return std::move(counted).error();
-                }
-                facets = std::move(*counted);
             }
         }
-        (void)co_await tx.commit();
+        page = std::move(*found);
+        if (q.with_facets) {
+            auto counted = co_await repo_.facets(*tx, req, currency->exponent());
+            if (!counted) {
+                co_return std::move(counted).error();
+            }
+            facets = std::move(*counted);
+        }
+    }
+    if (tx) {
+        (void)co_await tx->commit();
     }
 
     std::string body = R"({"object":"list","items":[)";

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/money.hpp"
+#include "modules/shopping/delivery.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -325,6 +326,9 @@ const std::vector<setting>& settings() {
         t.push_back(duration({"TRADER_OUTBOX_POLL_INTERVAL", "200ms", "How often the outbox dispatcher looks for events written by other instances."}, &config::outbox_poll_interval, std::chrono::milliseconds{5}));
         t.push_back(duration({"TRADER_OUTBOX_CLAIM_TIMEOUT", "30s", "An event claimed by an instance that died is redelivered after this."}, &config::outbox_claim_timeout, std::chrono::milliseconds{100}));
         t.push_back(integer<int>({"TRADER_OUTBOX_BATCH_SIZE", "100", "Events the dispatcher delivers per round."}, &config::outbox_batch_size, 1, 10000));
+        t.push_back(lifetime({"TRADER_IDEMPOTENCY_TTL", "24h", "How long the first response to an Idempotency-Key is replayed to retries (1 minute to 30 days)."}, &config::idempotency_ttl, std::chrono::minutes{1}, std::chrono::hours{24 * 30}));
+        t.push_back(duration({"TRADER_IDEMPOTENCY_LOCK_TIMEOUT", "60s", "A request holding an Idempotency-Key that has not answered after this (its instance died) lets a retry run."}, &config::idempotency_lock_timeout, std::chrono::milliseconds{1000}));
+        t.push_back(duration({"TRADER_IDEMPOTENCY_PURGE_INTERVAL", "1m", "How often expired Idempotency-Key records are deleted (in bounded batches)."}, &config::idempotency_purge_interval, std::chrono::milliseconds{100}));
         t.push_back(integer<std::size_t>({"TRADER_WS_MAX_MESSAGE", "65536", "Largest WebSocket message accepted from a client, in bytes."}, &config::ws_max_message, 128, 16 * 1024 * 1024));
         t.push_back(integer<std::size_t>({"TRADER_WS_SEND_QUEUE", "256", "Messages queued for one WebSocket; a consumer that falls further behind is dropped."}, &config::ws_send_queue, 1, 1'000'000));
         t.push_back(duration({"TRADER_WS_PING_INTERVAL", "20s", "WebSocket ping interval; a peer that misses two pongs is closed."}, &config::ws_ping_interval, std::chrono::milliseconds{10}));
@@ -438,6 +442,19 @@ const std::vector<setting>& settings() {
                          return std::nullopt;
                      },
                      [](const config& c) { return c.store_currency; }});
+        t.push_back({{"TRADER_DELIVERY_FEES", "3:299,8:499,15:799", "Courier delivery fee bands: <km>:<fee in minor units>, distances increasing; beyond the last band courier delivery is refused; empty = no courier delivery."},
+                     [](config& c, std::string_view v) -> std::optional<std::string> {
+                         auto bands = shopping::parse_delivery_fees(v);
+                         if (!bands) {
+                             return bands.error().detail;
+                         }
+                         c.delivery_fees = std::string{v};
+                         return std::nullopt;
+                     },
+                     [](const config& c) { return c.delivery_fees; }});
+        t.push_back(integer<std::int64_t>({"TRADER_TAX_RATE_BPS", "0", "Tax rate included in prices, in basis points (1900 = 19 %); carts and orders show the tax part."}, &config::tax_rate_bps, 0, 10000));
+        t.push_back(duration({"TRADER_RESERVATION_TTL", "15m", "How long an unpaid order keeps its reserved stock before it is cancelled."}, &config::reservation_ttl, std::chrono::milliseconds{1000}));
+        t.push_back(duration({"TRADER_RESERVATION_SWEEP_INTERVAL", "10s", "How often each instance looks for unpaid orders whose reservation ran out."}, &config::reservation_sweep_interval, std::chrono::milliseconds{50}));
         t.push_back({{"TRADER_LOG_LEVEL", "info", "debug, info, warn or error."},
                      [](config& c, std::string_view v) -> std::optional<std::string> {
                          if (!core::log::parse_level(v, c.log_level)) {

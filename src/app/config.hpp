@@ -49,6 +49,11 @@ struct config {
     int outbox_batch_size = 100;
     std::chrono::milliseconds outbox_claim_timeout{30000};
 
+    // Idempotency-Key records
+    std::chrono::seconds idempotency_ttl{24L * 3600};  // a stored first response is replayed
+    std::chrono::milliseconds idempotency_lock_timeout{60000};  // then a dead attempt's key is free
+    std::chrono::milliseconds idempotency_purge_interval{60000};
+
     // Real time
     std::size_t ws_max_message = 64 * 1024;
     std::size_t ws_send_queue = 256;
@@ -122,6 +127,12 @@ struct config {
     bool search_in_memory = true;                        // storefront search from the engine
     std::chrono::milliseconds search_sync_interval{1000};  // engine follows other instances
     std::string store_currency = "EUR";          // of price filters, sorts and facets by default
+
+    // Carts and pricing (docs/pricing.md)
+    std::string delivery_fees = "3:299,8:499,15:799";  // km:fee bands of courier delivery
+    std::int64_t tax_rate_bps = 0;                     // tax included in prices, basis points
+    std::chrono::milliseconds reservation_ttl{15 * 60 * 1000};  // unpaid orders keep stock this long
+    std::chrono::milliseconds reservation_sweep_interval{10000};
 
     // Logging
     core::log::level log_level = core::log::level::info;

@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "infra/cache/memory_cache.hpp"
 #include "modules/admin/module.hpp"
+#include "modules/customer/module.hpp"
 #include "modules/identity/module.hpp"
 #include "modules/shopping/module.hpp"
 #include "modules/vendor/module.hpp"
@@ -106,6 +107,14 @@ shopping::settings shopping_settings(const config& c) {
     s.max_age = c.store_max_age;
     s.search_in_memory = c.search_in_memory;
     s.search_sync_interval = c.search_sync_interval;
+    // Validated when the configuration was read.
+    if (auto bands = shopping::parse_delivery_fees(c.delivery_fees)) {
+        s.delivery_fees = std::move(*bands);
+    }
+    s.tax_rate_bps = c.tax_rate_bps;
+    s.orders.reservation_ttl = c.reservation_ttl;
+    s.orders.expiry_interval = c.reservation_sweep_interval;
+    s.test_payments = c.test_hooks;
     return s;
 }
 
@@ -129,9 +138,11 @@ struct modules::state {
               cache_settings(p.cfg), p.clock, p.metrics, "storefront"
           )),
           shopping(
-              {p.db, p.clock, p.metrics, vendor.catalog(), admin.categories(), *cache},
+              {p.db, p.clock, p.metrics, vendor.catalog(), admin.categories(), *cache, p.events,
+               vendor.inventory()},
               shopping_settings(p.cfg)
-          ) {
+          ),
+          customer({p.db, p.clock, p.events, vendor.catalog(), shopping.purchases()}) {
         shopping.register_handlers(p.events);
     }
 
@@ -144,6 +155,7 @@ struct modules::state {
     // Rendered storefront pages; Redis can replace it behind infra::cache::cache.
     std::unique_ptr<infra::cache::memory_cache> cache;
     shopping::module shopping;  // storefront read model, search and cached pages
+    customer::module customer;  // addresses, wishlist, reviews (purchases from shopping's orders)
 };
 
 modules::modules(platform p) : state_(std::make_unique<state>(p)) {
@@ -164,6 +176,7 @@ void modules::register_routes(core::http::router& r) {
     state_->admin.register_routes(r);
     state_->vendor.register_routes(r);
     state_->shopping.register_routes(r);
+    state_->customer.register_routes(r);
 }
 
 vendor::catalog& modules::catalog() { return state_->vendor.catalog(); }

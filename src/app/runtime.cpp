@@ -26,6 +26,7 @@
 #include "infra/db/migrations.hpp"
 #include "infra/db/postgres.hpp"
 #include "infra/db/sqlite.hpp"
+#include "infra/idempotency/idempotency.hpp"
 
 namespace app {
 
@@ -218,7 +219,14 @@ int serve(const config& c) {
     auto& routes = parts->routes;
     auto& live = parts->live;
 
+    infra::idempotency::guard idempotency{
+        db, clock, metrics,
+        infra::idempotency::settings{
+            .ttl = c.idempotency_ttl,
+            .lock_timeout = c.idempotency_lock_timeout,
+            .purge_interval = c.idempotency_purge_interval}};
     core::http::pipeline pipeline{{c.body_limit, c.access_log, "trader"}, routes, metrics};
+    pipeline.set_filter(&idempotency);
     if (!c.cors_origins.empty()) {
         pipeline.use(std::make_unique<core::http::cors>(core::http::cors_settings{c.cors_origins}));
     }
@@ -270,6 +278,7 @@ int serve(const config& c) {
     });
     server.spawn([&events] { return events.run(); });
     auto jobs = parts->product.jobs();
+    jobs.push_back(idempotency.purge_job());
     for (const auto& job : jobs) {
         server.spawn([&job, &stopping, &metrics] { return run_periodic(job, stopping, metrics); });
     }

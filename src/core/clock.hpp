@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace core {
 
@@ -35,5 +37,8 @@ private:
 
 // RFC 3339 UTC with millisecond precision: 2026-11-27T06:54:23.123Z
 std::string format_rfc3339(time_point t);
+// Parses RFC 3339 (2026-01-31T12:00:00Z, optional fractional seconds, Z or a numeric offset);
+// nullopt when malformed.
+std::optional<time_point> parse_rfc3339(std::string_view s);
 
 }  // namespace core

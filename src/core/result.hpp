@@ -48,6 +48,9 @@ struct error {
     std::vector<field_error> fields;
     // Seconds a client should wait (429, 503), 0 when not applicable.
     int retry_after = 0;
+    // A more specific problem type slug than the code's (`promotion-expired`), same status; empty
+    // = the code's own.
+    std::string type;
 
     error() = default;
     error(errc c, std::string d = {}) : code(c), detail(std::move(d)) {}

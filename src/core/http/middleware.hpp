@@ -32,7 +32,7 @@ struct cors_settings {
     std::string allowed_headers =
         "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Cart-Token, "
         "X-Request-Id";
-    std::string exposed_headers = "ETag, Location, Retry-After, X-Request-Id";
+    std::string exposed_headers = "ETag, Idempotent-Replayed, Location, Retry-After, X-Request-Id";
     int max_age_seconds = 600;
 };
 

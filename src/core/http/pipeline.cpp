@@ -194,7 +194,11 @@ core::task<response> pipeline::handle(request& req) {
                 res = std::move(*refused);
             } else {
                 try {
-                    res = co_await (*match.target)(req);
+                    if (filter_ && filter_->applies(req, *match.route)) {
+                        res = co_await filter_->run(req, *match.route, *match.target);
+                    } else {
+                        res = co_await (*match.target)(req);
+                    }
                 } catch (const std::exception& e) {
                     unhandled_.inc();
                     log::error("handler failed")

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/auth.hpp"
+#include "core/http/filter.hpp"
 #include "core/http/middleware.hpp"
 #include "core/http/request.hpp"
 #include "core/http/response.hpp"
@@ -35,6 +36,8 @@ public:
     void use(std::unique_ptr<middleware> m) { middleware_.push_back(std::move(m)); }
     // Without a verifier every token is refused and only `anyone` routes can be called.
     void set_token_verifier(const core::token_verifier* v) { verifier_ = v; }
+    // Runs around every handler it applies to (idempotency keys); it must outlive the pipeline.
+    void set_filter(handler_filter* f) { filter_ = f; }
 
     // The body limit for a request line, known before the body is read.
     std::size_t body_limit_for(method verb, std::string_view path) const;
@@ -59,6 +62,7 @@ private:
     core::metrics::registry& metrics_;
     std::vector<std::unique_ptr<middleware>> middleware_;
     const core::token_verifier* verifier_ = nullptr;
+    handler_filter* filter_ = nullptr;
     core::metrics::gauge& in_flight_;
     core::metrics::counter& unhandled_;
 };

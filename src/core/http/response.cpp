@@ -103,7 +103,8 @@ response problem(core::error err) {
 std::string render_problem(const core::error& err, std::string_view instance) {
     auto kind = kind_of(err.code);
     boost::json::object body;
-    body["type"] = std::string{problem_type_base} + std::string{kind.slug};
+    body["type"] = std::string{problem_type_base} +
+                   (err.type.empty() || kind.status >= 500 ? std::string{kind.slug} : err.type);
     body["title"] = kind.title;
     body["status"] = kind.status;
     // 5xx details are for the log only (they may hold SQL or paths).

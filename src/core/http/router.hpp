@@ -26,6 +26,14 @@ enum class access {
     role,    // a signed-in user with one of `roles`
 };
 
+// How a POST route treats the `Idempotency-Key` header; other methods ignore it. See
+// docs/api-conventions.md ("Idempotency").
+enum class idempotency_mode {
+    accepted,  // honoured when sent: the first response is stored and replayed (the default)
+    required,  // 400 without it: creating orders, payments, refunds and payouts
+    off,       // ignored and never stored: responses that carry secrets (token pairs)
+};
+
 struct route_options {
     access who = access::anyone;
     std::vector<std::string> roles;
@@ -33,6 +41,7 @@ struct route_options {
     std::size_t body_limit = 0;
     // One line for the route table and the OpenAPI check.
     std::string summary;
+    idempotency_mode idempotency = idempotency_mode::accepted;
 };
 
 struct route_info {

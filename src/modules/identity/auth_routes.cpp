@@ -64,21 +64,29 @@ void auth_routes::register_routes(http::router& r) {
         return http::route_options{
             .who = access::user, .body_limit = body_limit, .summary = std::move(summary)};
     };
+    // Answers carrying a token pair are never stored for Idempotency-Key replays.
+    auto issues_tokens = [](std::string summary) {
+        return http::route_options{
+            .who = access::anyone,
+            .body_limit = body_limit,
+            .summary = std::move(summary),
+            .idempotency = http::idempotency_mode::off};
+    };
     r.add(
         method::get, "/.well-known/jwks.json", std::bind_front(&auth_routes::jwks, this),
         anyone("Public keys that verify our access tokens (JWK Set).")
     );
     r.add(
         method::post, "/api/v1/auth/register", std::bind_front(&auth_routes::register_user, this),
-        anyone("Create an account with email and password; signs it in.")
+        issues_tokens("Create an account with email and password; signs it in.")
     );
     r.add(
         method::post, "/api/v1/auth/login", std::bind_front(&auth_routes::login, this),
-        anyone("Sign in with email and password.")
+        issues_tokens("Sign in with email and password.")
     );
     r.add(
         method::post, "/api/v1/auth/refresh", std::bind_front(&auth_routes::refresh, this),
-        anyone("Exchange a refresh token for a new token pair.")
+        issues_tokens("Exchange a refresh token for a new token pair.")
     );
     r.add(
         method::post, "/api/v1/auth/logout", std::bind_front(&auth_routes::logout, this),

@@ -111,6 +111,14 @@ void oauth_routes::register_routes(http::router& r) {
         return http::route_options{
             .who = access::user, .body_limit = body_limit, .summary = std::move(summary)};
     };
+    // Answers carrying a token pair are never stored for Idempotency-Key replays.
+    auto issues_tokens = [](std::string summary) {
+        return http::route_options{
+            .who = access::anyone,
+            .body_limit = body_limit,
+            .summary = std::move(summary),
+            .idempotency = http::idempotency_mode::off};
+    };
     r.add(
         method::get, "/api/v1/auth/oauth/{provider}/start",
         std::bind_front(&oauth_routes::start, this),
@@ -124,7 +132,7 @@ void oauth_routes::register_routes(http::router& r) {
     r.add(
         method::post, "/api/v1/auth/oauth/{provider}/token",
         std::bind_front(&oauth_routes::token, this),
-        anyone("Sign in a native app with a token from the provider's SDK.")
+        issues_tokens("Sign in a native app with a token from the provider's SDK.")
     );
     r.add(
         method::get, "/api/v1/me/identities", std::bind_front(&oauth_routes::identities, this),

@@ -41,7 +41,12 @@ void otp_routes::register_routes(http::router& r) {
     );
     r.add(
         http::method::post, "/api/v1/auth/otp/verify", std::bind_front(&otp_routes::verify, this),
-        anyone("Check a one-time code: signs in (or up) by phone, or verifies the caller's phone.")
+        http::route_options{
+            .who = http::access::anyone,
+            .body_limit = body_limit,
+            .summary = "Check a one-time code: signs in (or up) by phone, or verifies the caller's phone.",
+            // Its answer may carry a token pair: never stored for Idempotency-Key replays.
+            .idempotency = http::idempotency_mode::off}
     );
 }
 

@@ -1,5 +1,8 @@
 #include "modules/shopping/module.hpp"
 
+#include "modules/shopping/cart_routes.hpp"
+#include "modules/shopping/cart_service.hpp"
+#include "modules/shopping/order_routes.hpp"
 #include "modules/shopping/routes.hpp"
 #include "modules/shopping/search_engine.hpp"
 #include "modules/shopping/search_sync.hpp"
@@ -24,7 +27,15 @@ struct module::parts {
               storefront_settings{s.default_currency, s.cache_ttl},
               s.search_in_memory ? &engine : nullptr, &sync
           ),
-          http(storefront, s.max_age) {
+          http(storefront, s.max_age),
+          carts(d.db, d.clock, d.catalog, cart_settings{s.delivery_fees, s.tax_rate_bps}),
+          cart_http(carts),
+          orders(d.db, d.clock, d.events, carts, d.inventory, d.catalog, payments, s.orders),
+          order_http(orders) {
+        payments.add(std::make_unique<cash_on_delivery>());
+        if (s.test_payments) {
+            payments.add(std::make_unique<deferred_test_payment>());
+        }
         if (s.search_in_memory) {
             index.follow_with(sync);
         }
@@ -36,12 +47,25 @@ struct module::parts {
     indexer index;
     storefront_service storefront;
     storefront_routes http;
+    cart_service carts;
+    cart_routes cart_http;
+    payment_methods payments;  // filled before the first checkout
+    order_service orders;
+    order_routes order_http;
 };
 
 module::module(dependencies deps, const settings& s) :parts_(std::make_unique<parts>(deps, s)) {}
 module::~module() = default;
 
-void module::register_routes(core::http::router& r) { parts_->http.register_routes(r); }
+void module::register_routes(core::http::router& r) {
+    parts_->http.register_routes(r);
+    parts_->cart_http.register_routes(r);
+    parts_->order_http.register_routes(r);
+}
+
+checkout_cart& module::carts() { return parts_->carts; }
+
+shopping::purchases& module::purchases() { return parts_->orders; }
 
 void module::register_handlers(infra::bus::dispatcher& events) {
     parts_->index.register_handlers(events);
@@ -57,6 +81,7 @@ std::vector<core::periodic_job> module::jobs() {
     // Pruned even when this instance does not search in memory: others may.
     out.push_back({"shopping_search_changes_prune", prune_interval,
                    [&sync] { return sync.prune(changes_kept); }});
+    out.push_back(parts_->orders.expiry_job());
     return out;
 }
 

@@ -1,6 +1,7 @@
-// The shopping module: the storefront's read model, search index and cached pages. It reads the
-// vendor module only through vendor::catalog (when vendor events arrive) and the category tree
-// through admin::categories; it never touches their tables.
+// The shopping module: the storefront's read model, search index and cached pages; carts,
+// promotions and pricing. It reads the vendor module only through vendor::catalog (when vendor
+// events arrive, and for the variants in carts) and the category tree through admin::categories;
+// it never touches their tables.
 #pragma once
 
 #include <chrono>
@@ -18,8 +19,13 @@
 #include "infra/cache/cache.hpp"
 #include "infra/db/database.hpp"
 #include "modules/admin/categories.hpp"
+#include "modules/shopping/checkout_cart.hpp"
+#include "modules/shopping/delivery.hpp"
 #include "modules/shopping/indexer.hpp"
+#include "modules/shopping/order_service.hpp"
+#include "modules/shopping/purchases.hpp"
 #include "modules/vendor/catalog.hpp"
+#include "modules/vendor/inventory.hpp"
 
 namespace shopping {
 
@@ -30,6 +36,14 @@ struct settings {
     int rebuild_batch = 500;                     // products read per catalog call in a rebuild
     bool search_in_memory = true;                // searches from the in-process engine
     std::chrono::milliseconds search_sync_interval{1000};
+    // Carts: courier fee bands by distance from the store (empty = no courier delivery) and the
+    // tax rate included in prices, in basis points (docs/pricing.md).
+    std::vector<delivery_band> delivery_fees;
+    std::int64_t tax_rate_bps = 0;
+    order_settings orders;  // reservation expiry of unpaid orders
+    // Offers the `test_deferred` payment method (TRADER_TEST_HOOKS): it leaves orders unpaid, as
+    // card payments will, so reservation expiry is tested before the payments module exists.
+    bool test_payments = false;
 };
 
 struct dependencies {
@@ -39,6 +53,8 @@ struct dependencies {
     vendor::catalog& catalog;
     admin::categories& categories;
     infra::cache::cache& cache;
+    infra::bus::dispatcher& events;  // woken when checkout and order changes wrote events
+    vendor::inventory& inventory;    // stock reserved at checkout
 };
 
 class module {
@@ -57,6 +73,11 @@ public:
 
     // Keeping the in-process search engine up to date: the first run loads it.
     std::vector<core::periodic_job> jobs();
+
+    // Carts priced for checkout and closed once their order exists (the orders side calls it).
+    checkout_cart& carts();
+    // What customers bought, for reviews.
+    shopping::purchases& purchases();
 
     // Rebuilds the whole index from the catalog in one transaction (`trader reindex`).
     core::task<core::result<rebuild_report>> rebuild();

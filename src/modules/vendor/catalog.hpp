@@ -41,6 +41,8 @@ inline constexpr std::string_view stock_changed = "variant.stock_changed";
 // data: {}. Many products changed at once without their own events (`trader seed`): rebuild every
 // read model from catalog::products_after instead of waiting for per-product events.
 inline constexpr std::string_view catalog_reindex_requested = "catalog.reindex_requested";
+// product.updated and vendor.updated also follow a change of rating_average / rating_count, copied
+// from the customer module's review.* events.
 }  // namespace events
 
 struct location {
@@ -102,6 +104,29 @@ struct product_snapshot {
     core::time_point updated_at;
 };
 
+// The store a user works for, as owner or staff.
+struct store_membership {
+    std::string vendor_id;
+    std::string status;  // pending | active | rejected | suspended
+    bool owner = false;
+};
+
+// One variant as the cart and checkout see it: what it is, who sells it from where, its prices
+// and what can still be sold. Statuses are given as stored; the caller decides what is for sale.
+struct variant_for_sale {
+    std::string variant_id;  // var_...
+    std::string product_id;
+    std::string product_title;
+    std::string product_status;  // draft | published | archived | deleted
+    std::string vendor_id;
+    std::string vendor_status;  // pending | active | rejected | suspended
+    location pickup;            // the store's pickup location
+    std::string sku;
+    boost::json::object options;      // option name -> value
+    std::vector<core::money> prices;  // at most one per currency
+    std::int64_t stock = 0;           // on hand minus reserved, never negative
+};
+
 // Read access to stores and products for other modules. Reads run inside the caller's transaction
 // so that an event handler sees the state the event was written with or later.
 class catalog {
@@ -116,6 +141,10 @@ public:
     virtual core::task<core::result<std::optional<product_snapshot>>> product(
         infra::db::transaction& tx, std::string product_id
     ) = 0;
+    // The products with these ids (any status), in the order given; unknown ids are left out.
+    virtual core::task<core::result<std::vector<product_snapshot>>> products_by_id(
+        infra::db::transaction& tx, std::vector<std::string> product_ids
+    ) = 0;
     // Ids of a store's products (any status) after `after_id`, in id order: a vendor status
     // change re-indexes them page by page.
     virtual core::task<core::result<std::vector<std::string>>> product_ids_of_store(
@@ -124,9 +153,21 @@ public:
         std::optional<std::string> after_id,
         int limit
     ) = 0;
+    // The store `user_id` is a member of; nullopt when they work for none.
+    virtual core::task<core::result<std::optional<store_membership>>> store_of_member(
+        infra::db::transaction& tx, std::string user_id
+    ) = 0;
     // Every product after `after_id` in id order, for a full re-index.
     virtual core::task<core::result<std::vector<product_snapshot>>> products_after(
         infra::db::transaction& tx, std::optional<std::string> after_id, int limit
+    ) = 0;
+    // The variant with its product and store; nullopt when there is no such variant.
+    virtual core::task<core::result<std::optional<variant_for_sale>>> variant(
+        infra::db::transaction& tx, std::string variant_id
+    ) = 0;
+    // Several variants at once (up to 100 ids), in no particular order; unknown ids are left out.
+    virtual core::task<core::result<std::vector<variant_for_sale>>> variants(
+        infra::db::transaction& tx, std::vector<std::string> variant_ids
     ) = 0;
 };
 

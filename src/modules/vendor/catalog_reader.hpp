@@ -15,14 +15,26 @@ public:
     core::task<core::result<std::optional<product_snapshot>>> product(
         infra::db::transaction& tx, std::string product_id
     ) override;
+    core::task<core::result<std::vector<product_snapshot>>> products_by_id(
+        infra::db::transaction& tx, std::vector<std::string> product_ids
+    ) override;
     core::task<core::result<std::vector<std::string>>> product_ids_of_store(
         infra::db::transaction& tx,
         std::string vendor_id,
         std::optional<std::string> after_id,
         int limit
     ) override;
+    core::task<core::result<std::optional<store_membership>>> store_of_member(
+        infra::db::transaction& tx, std::string user_id
+    ) override;
     core::task<core::result<std::vector<product_snapshot>>> products_after(
         infra::db::transaction& tx, std::optional<std::string> after_id, int limit
+    ) override;
+    core::task<core::result<std::optional<variant_for_sale>>> variant(
+        infra::db::transaction& tx, std::string variant_id
+    ) override;
+    core::task<core::result<std::vector<variant_for_sale>>> variants(
+        infra::db::transaction& tx, std::vector<std::string> variant_ids
     ) override;
 
 private:

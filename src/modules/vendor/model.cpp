@@ -68,7 +68,7 @@ boost::json::object to_json(const store& s, bool with_private) {
              {"lng", s.pickup.lng},
          }},
         {"owner_id", s.owner_id},
-        {"rating", {{"average", 0.0}, {"count", 0}}},
+        {"rating", {{"average", s.rating_average}, {"count", s.rating_count}}},
         {"created_at", core::format_rfc3339(s.created_at)},
         {"updated_at", core::format_rfc3339(s.updated_at)},
     };
@@ -153,6 +153,7 @@ boost::json::object to_json(const product& p) {
         {"images", std::move(images)},
         {"status", s.status},
         {"version", p.version},
+        {"rating", {{"average", s.rating_average}, {"count", s.rating_count}}},
         {"published_at", optional_time(s.published_at)},
         {"deleted_at", optional_time(p.deleted_at)},
         {"created_at", core::format_rfc3339(s.created_at)},
@@ -173,6 +174,8 @@ store_snapshot snapshot_of(const store& s) {
     out.city = s.pickup.city;
     out.country = s.pickup.country;
     out.pickup = {s.pickup.lat, s.pickup.lng};
+    out.rating_average = s.rating_average;
+    out.rating_count = s.rating_count;
     out.created_at = s.created_at;
     out.updated_at = s.updated_at;
     return out;

@@ -83,6 +83,8 @@ struct store {
     address pickup;
     std::optional<boost::json::value> payout;  // placeholder until payments exist
     std::string owner_id;                      // usr_..., the applicant
+    double rating_average = 0;                 // from reviews (customer module); 0 when none
+    std::int64_t rating_count = 0;
     core::time_point created_at;
     core::time_point updated_at;
 };

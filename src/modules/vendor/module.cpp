@@ -7,6 +7,7 @@
 #include "modules/vendor/import_routes.hpp"
 #include "modules/vendor/import_service.hpp"
 #include "modules/vendor/product_service.hpp"
+#include "modules/vendor/rating_sync.hpp"
 #include "modules/vendor/routes.hpp"
 #include "modules/vendor/store_service.hpp"
 
@@ -18,6 +19,8 @@ struct module::parts {
           products(d.db, d.clock, d.events, stores, d.categories),
           images(d.db, d.clock, d.events, stores, d.media, s.image_max_bytes),
           imports(d.db, d.clock, d.events, stores, d.categories, import_settings_of(s)),
+          ratings(d.clock),
+          ledger(d.clock),
           store_http(stores),
           admin_http(stores),
           product_http(products),
@@ -35,7 +38,9 @@ struct module::parts {
     product_service products;
     image_service images;
     import_service imports;
+    rating_sync ratings;
     catalog_reader reader;
+    stock_ledger ledger;
     store_routes store_http;
     admin_routes admin_http;
     product_routes product_http;
@@ -47,6 +52,10 @@ module::module(dependencies deps, settings s) :parts_(std::make_unique<parts>(de
     // A deleted category leaves the products filed under it uncategorised.
     deps.events.add_handler(
         "vendor.category_cleanup", std::bind_front(&product_service::on_event, &parts_->products)
+    );
+    // Ratings of products and stores follow the customer module's review events.
+    deps.events.add_handler(
+        "vendor.ratings", std::bind_front(&rating_sync::on_event, &parts_->ratings)
     );
 }
 
@@ -61,6 +70,8 @@ void module::register_routes(core::http::router& r) {
 }
 
 vendor::catalog& module::catalog() { return parts_->reader; }
+
+vendor::inventory& module::inventory() { return parts_->ledger; }
 
 std::vector<core::periodic_job> module::jobs() { return {parts_->imports.job()}; }
 

@@ -15,6 +15,7 @@
 #include "modules/admin/categories.hpp"
 #include "modules/identity/directory.hpp"
 #include "modules/vendor/catalog.hpp"
+#include "modules/vendor/inventory.hpp"
 
 namespace vendor {
 
@@ -47,6 +48,8 @@ public:
 
     void register_routes(core::http::router& r);
     vendor::catalog& catalog();
+    // Stock reservations for checkout and orders.
+    vendor::inventory& inventory();
     // Background work: running queued catalog imports.
     std::vector<core::periodic_job> jobs();
 

@@ -13,6 +13,8 @@ using infra::db::row;
 constexpr std::string_view product_columns =
     "id, vendor_id, handle, title, description, category_id, tags, attributes, options, status, "
     "published_at_ms, deleted_at_ms, version, created_at_ms, updated_at_ms";
+// Read with the product, written only by the rating handler (rating_sync).
+constexpr std::string_view rating_columns = "rating_average, rating_count";
 
 // `where` is a condition on the product id written with {c} for the column, so the same condition
 // selects the products, their variants, prices and images.
@@ -90,6 +92,8 @@ product read_product(const row& r) {
     p.version = r.get<std::int64_t>(12);
     s.created_at = from_ms(r.get<std::int64_t>(13));
     s.updated_at = from_ms(r.get<std::int64_t>(14));
+    s.rating_average = r.get<double>(15);
+    s.rating_count = r.get<std::int64_t>(16);
     return p;
 }
 
@@ -140,7 +144,8 @@ core::task<core::result<std::vector<product>>> product_repo::load(
     infra::db::transaction& tx, std::string where, infra::db::params args
 ) {
     auto rows = co_await tx.run(
-        "SELECT " + std::string{product_columns} + " FROM products p WHERE " +
+        "SELECT " + std::string{product_columns} + ", " + std::string{rating_columns} +
+            " FROM products p WHERE " +
             on_column(where, "p.id"),
         args
     );

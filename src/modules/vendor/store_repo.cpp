@@ -13,6 +13,9 @@ constexpr std::string_view store_columns =
     "status_reason, pickup_line1, pickup_line2, pickup_city, pickup_postal_code, pickup_country, "
     "pickup_lat, pickup_lng, payout, owner_id, created_at_ms, updated_at_ms";
 
+// Read with the store, written only by the rating handler (rating_sync).
+constexpr std::string_view rating_columns = "rating_average, rating_count";
+
 constexpr std::string_view member_columns =
     "id, vendor_id, user_id, role, invited_by, invited_at_ms, accepted_at_ms, created_at_ms, "
     "updated_at_ms";
@@ -42,6 +45,8 @@ store read_store(const row& r) {
     s.owner_id = r.get<std::string>(18);
     s.created_at = from_ms(r.get<std::int64_t>(19));
     s.updated_at = from_ms(r.get<std::int64_t>(20));
+    s.rating_average = r.get<double>(21);
+    s.rating_count = r.get<std::int64_t>(22);
     return s;
 }
 
@@ -71,7 +76,9 @@ core::task<core::result<std::optional<store>>> store_repo::find(
     infra::db::transaction& tx, std::string id
 ) {
     auto rows = co_await tx.query(
-        "SELECT " + std::string{store_columns} + " FROM vendors WHERE id = $1", std::move(id)
+        "SELECT " + std::string{store_columns} + ", " + std::string{rating_columns} +
+            " FROM vendors WHERE id = $1",
+        std::move(id)
     );
     if (!rows) {
         co_return std::move(rows).error();
@@ -88,7 +95,8 @@ core::task<core::result<std::vector<store>>> store_repo::page(
     std::optional<std::string> before_id,
     int limit
 ) {
-    std::string sql = "SELECT " + std::string{store_columns} + " FROM vendors WHERE 1 = 1";
+    std::string sql = "SELECT " + std::string{store_columns} + ", " + std::string{rating_columns} +
+                      " FROM vendors WHERE 1 = 1";
     infra::db::params args;
     if (status) {
         args.emplace_back(to_string(*status));

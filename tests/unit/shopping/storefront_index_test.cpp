@@ -84,6 +84,17 @@ public:
         }
         co_return std::optional<vendor::product_snapshot>{found->second};
     }
+    core::task<core::result<std::vector<vendor::product_snapshot>>> products_by_id(
+        db::transaction& /*tx*/, std::vector<std::string> product_ids
+    ) override {
+        std::vector<vendor::product_snapshot> out;
+        for (const auto& id : product_ids) {
+            if (auto found = products.find(id); found != products.end()) {
+                out.push_back(found->second);
+            }
+        }
+        co_return out;
+    }
     core::task<core::result<std::vector<std::string>>> product_ids_of_store(
         db::transaction& /*tx*/,
         std::string vendor_id,
@@ -99,6 +110,11 @@ public:
         }
         co_return out;
     }
+    core::task<core::result<std::optional<vendor::store_membership>>> store_of_member(
+        db::transaction& /*tx*/, std::string /*user_id*/
+    ) override {
+        co_return std::optional<vendor::store_membership>{};
+    }
     core::task<core::result<std::vector<vendor::product_snapshot>>> products_after(
         db::transaction& /*tx*/, std::optional<std::string> after_id, int limit
     ) override {
@@ -108,6 +124,16 @@ public:
             out.push_back(it->second);
         }
         co_return out;
+    }
+    core::task<core::result<std::optional<vendor::variant_for_sale>>> variant(
+        db::transaction& /*tx*/, std::string /*variant_id*/
+    ) override {
+        co_return std::optional<vendor::variant_for_sale>{};
+    }
+    core::task<core::result<std::vector<vendor::variant_for_sale>>> variants(
+        db::transaction& /*tx*/, std::vector<std::string> /*variant_ids*/
+    ) override {
+        co_return std::vector<vendor::variant_for_sale>{};
     }
 };
 

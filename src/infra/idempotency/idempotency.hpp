@@ -1,0 +1,136 @@
+// `Idempotency-Key` for POST routes: the first response to a (caller, key) is stored and replayed
+// to retries of the same request; a different request with the key, or a retry while the first is
+// still running, is a 409 `idempotency-conflict`. Rules: docs/api-conventions.md ("Idempotency").
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/http/filter.hpp"
+#include "core/jobs.hpp"
+#include "core/metrics.hpp"
+#include "core/result.hpp"
+#include "core/task.hpp"
+#include "infra/db/database.hpp"
+
+namespace infra::idempotency {
+
+struct settings {
+    // How long a stored response is replayed.
+    std::chrono::seconds ttl{24L * 3600};
+    // A key whose request has run this long without finishing (its instance died) may be taken
+    // over by a retry.
+    std::chrono::milliseconds lock_timeout{60000};
+    std::chrono::milliseconds purge_interval{60000};
+    // Expired rows deleted per statement; a purge run stops after a few batches.
+    int purge_batch = 500;
+};
+
+// What a retry must repeat exactly: method, path with query, and the body's SHA-256.
+struct fingerprint {
+    std::string method;
+    std::string path;
+    std::string body_sha256;  // hex
+    bool operator==(const fingerprint&) const = default;
+};
+
+// The parts of a first response that a replay sends again.
+struct stored_response {
+    int status = 200;
+    std::string content_type;
+    std::vector<std::pair<std::string, std::string>> headers;  // Location, ETag, ...
+    std::string body;
+};
+
+// The answer of the table to a new request with a key.
+struct claim {
+    enum class outcome {
+        claimed,    // ours to run; finish with complete() or release() presenting `owner`
+        replay,     // answered before: `stored`
+        mismatch,   // the key belongs to a different request
+        in_flight,  // the same request is running now
+    };
+    outcome what = outcome::claimed;
+    std::string owner;
+    std::optional<stored_response> stored;
+};
+
+// The `idempotency_keys` table (src/infra/db/migrations/0002_idempotency.sql).
+class key_store {
+public:
+    key_store(db::database& db, const core::clock& clock, settings s)
+        : db_(db), clock_(clock), settings_(s) {}
+
+    core::task<core::result<claim>> claim_key(
+        std::string scope, std::string key, fingerprint request, std::string request_id
+    );
+    // Stores the response of a claimed key. False when the claim was lost meanwhile (the lock
+    // timed out and a retry took the key over, or the row expired and was purged).
+    core::task<core::result<bool>> complete(
+        std::string scope, std::string key, std::string owner, stored_response response
+    );
+    // Forgets a claimed key without a response (5xx, crash of the handler), so a retry runs again.
+    core::task<core::result<void>> release(std::string scope, std::string key, std::string owner);
+    // Deletes up to `batch` expired keys; answers how many went.
+    core::task<core::result<std::int64_t>> purge_expired(int batch);
+
+private:
+    core::task<core::result<std::optional<claim>>> try_claim(
+        const std::string& scope,
+        const std::string& key,
+        const fingerprint& request,
+        const std::string& request_id
+    );
+
+    db::database& db_;
+    const core::clock& clock_;
+    settings settings_;
+};
+
+// 1-255 printable ASCII characters; otherwise the reason, for a 400.
+std::optional<std::string> check_key(std::string_view key);
+
+// Whose keys a request uses: `user:<id>` when signed in, else `cart:<sha256 of X-Cart-Token>` for a
+// guest with a cart; nullopt for an anonymous caller, whose key is then not stored (a key alone
+// must not let anyone else read the response).
+std::optional<std::string> scope_of(const core::http::request& req);
+
+// The pipeline filter that applies the rules to POST routes.
+class guard final : public core::http::handler_filter {
+public:
+    guard(db::database& db, const core::clock& clock, core::metrics::registry& metrics, settings s);
+
+    bool applies(const core::http::request& req, const core::http::route_info& route)
+        const override;
+    core::task<core::http::response> run(
+        core::http::request& req,
+        const core::http::route_info& route,
+        const core::http::handler& next
+    ) override;
+
+    // Deletes expired keys in bounded batches; safe on several instances at once.
+    core::periodic_job purge_job();
+
+private:
+    core::task<core::result<void>> purge();
+    core::task<void> release(std::string scope, std::string key, std::string owner);
+
+    key_store store_;
+    settings settings_;
+    core::metrics::counter& stored_;
+    core::metrics::counter& replayed_;
+    core::metrics::counter& mismatched_;
+    core::metrics::counter& in_flight_;
+    core::metrics::counter& not_stored_;
+    core::metrics::counter& unscoped_;
+    core::metrics::counter& lost_;
+    core::metrics::counter& failed_;
+    core::metrics::counter& purged_;
+};
+
+}  // namespace infra::idempotency

@@ -1,0 +1,141 @@
+#include "modules/vendor/inventory.hpp"
+
+#include <algorithm>
+#include <boost/json/object.hpp>
+#include <map>
+
+#include "infra/bus/outbox.hpp"
+#include "modules/vendor/catalog.hpp"
+
+namespace vendor {
+namespace {
+
+std::int64_t now_ms(const core::clock& clock) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+        .count();
+}
+
+// One request per variant, in id order: rows are locked in the same order by every buyer, so
+// two checkouts sharing variants cannot deadlock on PostgreSQL.
+std::vector<stock_request> merged(std::vector<stock_request> requests) {
+    std::map<std::string, std::int64_t> by_variant;
+    for (auto& r : requests) {
+        by_variant[std::move(r.variant_id)] += r.quantity;
+    }
+    std::vector<stock_request> out;
+    out.reserve(by_variant.size());
+    for (auto& [id, qty] : by_variant) {
+        out.push_back(stock_request{id, qty});
+    }
+    return out;
+}
+
+// Writes variant.stock_changed with what can still be sold, read back after the change.
+core::task<core::result<void>> announce(
+    infra::db::transaction& tx, const core::clock& clock, const std::string& variant_id
+) {
+    auto rows = co_await tx.query(
+        "SELECT product_id, vendor_id, stock_on_hand - stock_reserved FROM variants WHERE id = $1",
+        variant_id
+    );
+    if (!rows) {
+        co_return std::move(rows).error();
+    }
+    if (rows->empty()) {
+        co_return core::ok();
+    }
+    auto r = rows->front();
+    auto product_id = r.get<std::string>(0);
+    boost::json::object data{
+        {"product_id", product_id},
+        {"vendor_id", r.get<std::string>(1)},
+        {"variant_id", variant_id},
+        {"stock", r.get<std::int64_t>(2)}};
+    auto appended = co_await infra::bus::append(
+        tx, clock, std::string{events::stock_changed}, product_id, std::move(data)
+    );
+    if (!appended) {
+        co_return std::move(appended).error();
+    }
+    co_return core::ok();
+}
+
+}  // namespace
+
+core::task<core::result<std::vector<stock_shortage>>> stock_ledger::reserve(
+    infra::db::transaction& tx, std::vector<stock_request> requests
+) {
+    std::vector<stock_shortage> short_of;
+    for (auto& r : merged(std::move(requests))) {
+        // The condition is re-checked on the locked row (PostgreSQL re-evaluates it after a
+        // concurrent update commits; SQLite has one writer), so units are never sold twice.
+        auto took = co_await tx.query(
+            "UPDATE variants SET stock_reserved = stock_reserved + $1, updated_at_ms = $3"
+            " WHERE id = $2 AND stock_on_hand - stock_reserved >= $1",
+            r.quantity, r.variant_id, now_ms(clock_)
+        );
+        if (!took) {
+            co_return std::move(took).error();
+        }
+        if (took->affected() == 1) {
+            auto told = co_await announce(tx, clock_, r.variant_id);
+            if (!told) {
+                co_return std::move(told).error();
+            }
+            continue;
+        }
+        auto left = co_await tx.query(
+            "SELECT stock_on_hand - stock_reserved FROM variants WHERE id = $1", r.variant_id
+        );
+        if (!left) {
+            co_return std::move(left).error();
+        }
+        auto available =
+            left->empty() ? std::int64_t{0} : std::max<std::int64_t>(0, left->front().get<std::int64_t>(0));
+        short_of.push_back(stock_shortage{r.variant_id, r.quantity, available});
+    }
+    co_return short_of;
+}
+
+core::task<core::result<void>> stock_ledger::release(
+    infra::db::transaction& tx, std::vector<stock_request> requests
+) {
+    // Never below zero, whatever happened to the stock meanwhile (a vendor may have lowered it).
+    co_return co_await adjust(
+        tx, std::move(requests),
+        "UPDATE variants SET stock_reserved = CASE WHEN stock_reserved > $1"
+        " THEN stock_reserved - $1 ELSE 0 END, updated_at_ms = $3 WHERE id = $2"
+    );
+}
+
+core::task<core::result<void>> stock_ledger::consume(
+    infra::db::transaction& tx, std::vector<stock_request> requests
+) {
+    co_return co_await adjust(
+        tx, std::move(requests),
+        "UPDATE variants SET"
+        " stock_on_hand = CASE WHEN stock_on_hand > $1 THEN stock_on_hand - $1 ELSE 0 END,"
+        " stock_reserved = CASE WHEN stock_reserved > $1 THEN stock_reserved - $1 ELSE 0 END,"
+        " updated_at_ms = $3 WHERE id = $2"
+    );
+}
+
+core::task<core::result<void>> stock_ledger::adjust(
+    infra::db::transaction& tx, std::vector<stock_request> requests, std::string_view sql
+) {
+    for (auto& r : merged(std::move(requests))) {
+        auto done = co_await tx.query(std::string{sql}, r.quantity, r.variant_id, now_ms(clock_));
+        if (!done) {
+            co_return std::move(done).error();
+        }
+        if (done->affected() == 1) {
+            auto told = co_await announce(tx, clock_, r.variant_id);
+            if (!told) {
+                co_return std::move(told).error();
+            }
+        }
+    }
+    co_return core::ok();
+}
+
+}  // namespace vendor

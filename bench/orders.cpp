@@ -24,6 +24,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <unistd.h>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -101,45 +102,79 @@ reply must(reply r, int status, const std::string& what) {
 
 struct store_variants {
     std::string vendor_id;
-    std::vector<std::string> variants;  // in stock, in EUR
-    std::int64_t units = 0;
+    std::vector<std::string> variants;  // priced in EUR, in stock
 };
 
-// In-stock EUR variants of the seeded storefront, grouped by store, stores with most units first.
-std::vector<store_variants> discover(connection& c) {
-    std::map<std::string, store_variants> by_store;
-    auto list = json::parse(
-        must(c.send(http::verb::get, "/api/v1/store/products?limit=100&in_stock=true&sort=newest"),
-             200, "list products")
-            .body
-    );
-    for (const auto& item : list.at("items").as_array()) {
-        auto id = std::string{item.at("id").as_string()};
-        auto detail =
-            json::parse(must(c.send(http::verb::get, "/api/v1/store/products/" + id), 200, "product " + id).body);
-        const auto& vendor = detail.at("vendor");
-        auto vendor_id = std::string{(vendor.is_object() ? vendor.at("id") : detail.at("vendor_id")).as_string()};
-        auto& s = by_store[vendor_id];
-        s.vendor_id = vendor_id;
-        for (const auto& v : detail.at("variants").as_array()) {
-            auto stock = v.at("stock").to_number<std::int64_t>();
-            bool eur = false;
-            for (const auto& p : v.at("prices").as_array()) {
-                eur = eur || p.at("currency").as_string() == "EUR";
-            }
-            if (stock >= 5 && eur) {
-                s.variants.emplace_back(v.at("id").as_string());
-                s.units += stock;
-            }
-        }
+std::string bearer(const json::value& tokens) {
+    return "Bearer " + std::string{tokens.at("access_token").as_string()};
+}
+
+json::value sign_in(connection& c, const std::string& email, const std::string& password) {
+    auto body = json::serialize(json::object{{"email", email}, {"password", password}});
+    return json::parse(must(c.send(http::verb::post, "/api/v1/auth/login", body), 200, "login " + email).body);
+}
+
+// Three approved stores of our own next to the seeded catalog, each with one published product of
+// four variants that cannot run out (seeded stock is 0-250 units a variant and not visible on the
+// storefront). The admin comes from `trader create-admin` (BENCH_ADMIN_EMAIL, _PASSWORD).
+std::vector<store_variants> make_stores(connection& c) {
+    const char* admin_email = std::getenv("BENCH_ADMIN_EMAIL");
+    const char* admin_password = std::getenv("BENCH_ADMIN_PASSWORD");
+    if (admin_email == nullptr || admin_password == nullptr) {
+        die("BENCH_ADMIN_EMAIL and BENCH_ADMIN_PASSWORD must name an admin (trader create-admin)");
     }
+    auto admin = bearer(sign_in(c, admin_email, admin_password));
     std::vector<store_variants> out;
-    for (auto& [id, s] : by_store) {
-        if (!s.variants.empty()) {
-            out.push_back(std::move(s));
+    const auto run = std::to_string(::getpid());
+    for (int k = 0; k < 3; ++k) {
+        auto name = "Bench Store " + run + "-" + std::to_string(k);
+        auto email = "bench-owner-" + run + "-" + std::to_string(k) + "@example.test";
+        const std::string password = "bench-Password-1";
+        auto account = json::serialize(json::object{{"email", email}, {"password", password}, {"name", name}});
+        auto owner = bearer(json::parse(must(c.send(http::verb::post, "/api/v1/auth/register", account), 201, "register").body));
+        json::object application{
+            {"name", name},
+            {"legal_name", name + " GmbH"},
+            {"contact_phone", "+4930123456"},
+            {"pickup_address",
+             json::object{{"line1", "Oranienstrasse 1"}, {"city", "Berlin"}, {"country", "DE"},
+                          {"lat", 52.50 + 0.01 * k}, {"lng", 13.41}}},
+            {"payout", json::object{{"method", "bank_transfer"}}}};
+        auto store = json::parse(must(c.send(http::verb::post, "/api/v1/vendor/applications",
+                                             json::serialize(application), {{"Authorization", owner}}),
+                                      201, "apply")
+                                     .body);
+        auto vendor_id = std::string{store.at("id").as_string()};
+        must(c.send(http::verb::post, "/api/v1/admin/vendors/" + vendor_id + "/approve", {}, {{"Authorization", admin}}),
+             200, "approve");
+        owner = bearer(sign_in(c, email, password));  // now with the vendor role
+        json::array variants;
+        for (const char* size : {"S", "M", "L", "XL"}) {
+            variants.push_back(json::object{
+                {"sku", "BENCH-" + run + "-" + std::to_string(k) + "-" + size},
+                {"options", json::object{{"size", size}}},
+                {"prices", json::array{json::object{{"currency", "EUR"}, {"amount", 1500 + 100 * k}}}},
+                {"stock", 100000000}});
         }
+        json::object product{
+            {"title", "Bench Tea Towel " + std::to_string(k)},
+            {"description", "Linen tea towel for the order benchmark."},
+            {"options", json::array{json::object{{"name", "size"}, {"values", json::array{"S", "M", "L", "XL"}}}}},
+            {"variants", std::move(variants)}};
+        auto made = json::parse(must(c.send(http::verb::post, "/api/v1/vendor/products", json::serialize(product),
+                                            {{"Authorization", owner}}),
+                                     201, "create product")
+                                    .body);
+        auto product_id = std::string{made.at("id").as_string()};
+        must(c.send(http::verb::post, "/api/v1/vendor/products/" + product_id + "/publish", {}, {{"Authorization", owner}}),
+             200, "publish");
+        store_variants s;
+        s.vendor_id = vendor_id;
+        for (const auto& v : made.at("variants").as_array()) {
+            s.variants.emplace_back(v.at("id").as_string());
+        }
+        out.push_back(std::move(s));
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.units > b.units; });
     return out;
 }
 
@@ -259,20 +294,20 @@ void cart_add(const options& o, const std::vector<store_variants>& stores) {
         thread_local std::mt19937 rng{static_cast<unsigned>(t) * 7919U + 1U};
         const auto& cart = carts[static_cast<std::size_t>(t)][static_cast<std::size_t>(i) % 8];
         const auto& v = variants[rng() % variants.size()];
-        status = c.send(
-                      http::verb::post, "/api/v1/store/carts/" + cart.id + "/line-items", add_body(v),
-                      {{"X-Cart-Token", cart.token}}
-        )
-                     .status;
+        auto r = c.send(
+            http::verb::post, "/api/v1/store/carts/" + cart.id + "/line-items", add_body(v),
+            {{"X-Cart-Token", cart.token}}
+        );
+        status = r.status;
+        if (r.status != 200 && s.non_2xx.load() < 3) {
+            std::cerr << "bench_orders: add to cart answered " << r.status << ": " << r.body.substr(0, 300) << "\n";
+        }
         return true;
     });
     report(s, seconds);
 }
 
 void checkout(const options& o, const std::vector<store_variants>& stores) {
-    if (stores.size() < 3) {
-        die("fewer than three stores with stock in the first storefront page");
-    }
     // Prepared on all connections at once, untimed: each cart gets one unit from each of three stores.
     std::vector<guest_cart> carts(static_cast<std::size_t>(o.carts));
     {
@@ -380,10 +415,7 @@ int main(int argc, char** argv) {
     auto o = parse(argc, argv);
     try {
         connection c{o.port};
-        auto stores = discover(c);
-        if (stores.empty()) {
-            die("the storefront has no product in stock: seed it first");
-        }
+        auto stores = make_stores(c);
         if (o.scenario == "cart_add") {
             cart_add(o, stores);
         } else if (o.scenario == "checkout") {

@@ -569,11 +569,17 @@ core::task<core::result<priced_cart_view>> cart_service::set_email_tx(
 core::task<core::result<priced_cart_view>> cart_service::add_item(
     cart_caller who, std::string cart_id, std::string variant_id, std::int64_t quantity
 ) {
+    auto reader = who;
+    auto id = cart_id;
     auto body = std::bind_front(
         &cart_service::add_item_tx, this, std::move(who), std::move(cart_id), std::move(variant_id),
         quantity
     );
-    co_return co_await infra::db::transact(db_, std::move(body));
+    auto changed = co_await infra::db::transact(db_, std::move(body));
+    if (!changed) {
+        co_return changed;
+    }
+    co_return co_await read_view(std::move(reader), std::move(id));
 }
 
 core::task<core::result<priced_cart_view>> cart_service::add_item_tx(
@@ -662,18 +668,25 @@ core::task<core::result<priced_cart_view>> cart_service::add_item_tx(
             co_return std::move(saved).error();
         }
     }
-    std::optional<delivery_request> none;
-    co_return co_await evaluate(tx, std::move(*c), none);
+
+    // Priced after the commit, in a read transaction: the writer lock is held only for the change.
+    co_return priced_cart_view{.c = std::move(*c)};
 }
 
 core::task<core::result<priced_cart_view>> cart_service::set_quantity(
     cart_caller who, std::string cart_id, std::string item_id, std::int64_t quantity
 ) {
+    auto reader = who;
+    auto id = cart_id;
     auto body = std::bind_front(
         &cart_service::set_quantity_tx, this, std::move(who), std::move(cart_id),
         std::move(item_id), quantity
     );
-    co_return co_await infra::db::transact(db_, std::move(body));
+    auto changed = co_await infra::db::transact(db_, std::move(body));
+    if (!changed) {
+        co_return changed;
+    }
+    co_return co_await read_view(std::move(reader), std::move(id));
 }
 
 core::task<core::result<priced_cart_view>> cart_service::set_quantity_tx(
@@ -736,17 +749,24 @@ core::task<core::result<priced_cart_view>> cart_service::set_quantity_tx(
     if (!saved) {
         co_return std::move(saved).error();
     }
-    std::optional<delivery_request> none;
-    co_return co_await evaluate(tx, std::move(*c), none);
+
+    // Priced after the commit, in a read transaction: the writer lock is held only for the change.
+    co_return priced_cart_view{.c = std::move(*c)};
 }
 
 core::task<core::result<priced_cart_view>> cart_service::remove_item(
     cart_caller who, std::string cart_id, std::string item_id
 ) {
+    auto reader = who;
+    auto id = cart_id;
     auto body = std::bind_front(
         &cart_service::remove_item_tx, this, std::move(who), std::move(cart_id), std::move(item_id)
     );
-    co_return co_await infra::db::transact(db_, std::move(body));
+    auto changed = co_await infra::db::transact(db_, std::move(body));
+    if (!changed) {
+        co_return changed;
+    }
+    co_return co_await read_view(std::move(reader), std::move(id));
 }
 
 core::task<core::result<priced_cart_view>> cart_service::remove_item_tx(
@@ -783,8 +803,9 @@ core::task<core::result<priced_cart_view>> cart_service::remove_item_tx(
     if (!removed) {
         co_return std::move(removed).error();
     }
-    std::optional<delivery_request> none;
-    co_return co_await evaluate(tx, std::move(*c), none);
+
+    // Priced after the commit, in a read transaction: the writer lock is held only for the change.
+    co_return priced_cart_view{.c = std::move(*c)};
 }
 
 core::task<core::result<priced_cart_view>> cart_service::claim(

@@ -353,6 +353,18 @@ TEST_F(store_checkout, two_hundred_buyers_for_ten_units_sell_exactly_ten) {
                  {p.variant_ids[0]}),
         units
     );
+    // Sold out: the storefront shows it once the stock events are processed.
+    bool in_stock = true;
+    for (int i = 0; i < 100 && in_stock; ++i) {
+        auto shown = http().get("/api/v1/store/products/" + p.id);
+        if (shown.status == 200) {
+            in_stock = shown.json().at("in_stock").as_bool();
+        }
+        if (in_stock) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    EXPECT_FALSE(in_stock);
 }
 
 TEST_F(store_checkout, a_customer_cancels_before_acceptance_and_the_stock_comes_back) {

@@ -39,6 +39,22 @@ bool is_product_event(std::string_view type) {
     return type.starts_with("product.") || type == vendor::events::stock_changed;
 }
 
+// A stock change that did not make the variant sell out or come back: the storefront shows only
+// whether a variant is in stock, so checkouts and cancellations mostly need no re-index. Events
+// without `previous` (a vendor setting stock by hand) are always applied.
+bool availability_unchanged(const infra::bus::event& e) {
+    if (e.type != vendor::events::stock_changed || !e.data.is_object()) {
+        return false;
+    }
+    const auto& d = e.data.as_object();
+    const auto* now = d.if_contains("stock");
+    const auto* before = d.if_contains("previous");
+    if (now == nullptr || before == nullptr || !now->is_int64() || !before->is_int64()) {
+        return false;
+    }
+    return (now->as_int64() > 0) == (before->as_int64() > 0);
+}
+
 // A store's status, profile or handle changed (staff changes do not touch the catalog).
 bool is_store_event(std::string_view type) {
     return type.starts_with("vendor.") && type != vendor::events::member_added &&
@@ -94,6 +110,9 @@ void indexer::register_handlers(infra::bus::dispatcher& events) {
 }
 
 core::task<core::result<void>> indexer::apply(db::transaction& tx, const infra::bus::event& e) {
+    if (availability_unchanged(e)) {
+        co_return core::ok();
+    }
     std::set<std::string> touched;
     const std::string_view type = e.type;
     if (is_product_event(type)) {
@@ -127,6 +146,9 @@ core::task<core::result<void>> indexer::apply(db::transaction& tx, const infra::
 }
 
 core::task<void> indexer::after_commit(const infra::bus::event& e) {
+    if (availability_unchanged(e)) {
+        co_return;
+    }
     auto names = take(e.id);
     if (!names) {
         // Applied by an earlier delivery whose process stopped before this step: bump what the

@@ -237,7 +237,9 @@ order_status derive(const std::vector<sub_order_status>& subs, order_status curr
     if (all_done) {
         return order_status::completed;
     }
-    return any_started ? order_status::in_progress : order_status::placed;
+    // Once a vendor started, the order stays in progress even if that sub-order is closed again.
+    return any_started || current == order_status::in_progress ? order_status::in_progress
+                                                               : order_status::placed;
 }
 
 core::error illegal_transition(

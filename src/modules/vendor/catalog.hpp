@@ -36,7 +36,8 @@ inline constexpr std::string_view product_updated = "product.updated";  // incl.
 inline constexpr std::string_view product_published = "product.published";
 inline constexpr std::string_view product_archived = "product.archived";
 inline constexpr std::string_view product_deleted = "product.deleted";
-// data: {product_id, vendor_id, variant_id, stock}
+// data: {product_id, vendor_id, variant_id, stock} (what can still be sold), plus `previous` (what
+// could be sold before) when orders reserved, released or consumed stock.
 inline constexpr std::string_view stock_changed = "variant.stock_changed";
 // data: {}. Many products changed at once without their own events (`trader seed`): rebuild every
 // read model from catalog::products_after instead of waiting for per-product events.

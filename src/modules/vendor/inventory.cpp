@@ -30,9 +30,14 @@ std::vector<stock_request> merged(std::vector<stock_request> requests) {
     return out;
 }
 
-// Writes variant.stock_changed with what can still be sold, read back after the change.
+// Writes variant.stock_changed with what can still be sold, read back after the change, and
+// what could be sold before it (`previous`: the storefront re-indexes only when a variant sells
+// out or comes back).
 core::task<core::result<void>> announce(
-    infra::db::transaction& tx, const core::clock& clock, const std::string& variant_id
+    infra::db::transaction& tx,
+    const core::clock& clock,
+    const std::string& variant_id,
+    std::int64_t available_change
 ) {
     auto rows = co_await tx.query(
         "SELECT product_id, vendor_id, stock_on_hand - stock_reserved FROM variants WHERE id = $1",
@@ -50,7 +55,8 @@ core::task<core::result<void>> announce(
         {"product_id", product_id},
         {"vendor_id", r.get<std::string>(1)},
         {"variant_id", variant_id},
-        {"stock", r.get<std::int64_t>(2)}};
+        {"stock", r.get<std::int64_t>(2)},
+        {"previous", r.get<std::int64_t>(2) - available_change}};
     auto appended = co_await infra::bus::append(
         tx, clock, std::string{events::stock_changed}, product_id, std::move(data)
     );
@@ -78,7 +84,7 @@ core::task<core::result<std::vector<stock_shortage>>> stock_ledger::reserve(
             co_return std::move(took).error();
         }
         if (took->affected() == 1) {
-            auto told = co_await announce(tx, clock_, r.variant_id);
+            auto told = co_await announce(tx, clock_, r.variant_id, -r.quantity);
             if (!told) {
                 co_return std::move(told).error();
             }
@@ -102,7 +108,7 @@ core::task<core::result<void>> stock_ledger::release(
 ) {
     // Never below zero, whatever happened to the stock meanwhile (a vendor may have lowered it).
     co_return co_await adjust(
-        tx, std::move(requests),
+        tx, std::move(requests), 1,
         "UPDATE variants SET stock_reserved = CASE WHEN stock_reserved > $1"
         " THEN stock_reserved - $1 ELSE 0 END, updated_at_ms = $3 WHERE id = $2"
     );
@@ -112,7 +118,7 @@ core::task<core::result<void>> stock_ledger::consume(
     infra::db::transaction& tx, std::vector<stock_request> requests
 ) {
     co_return co_await adjust(
-        tx, std::move(requests),
+        tx, std::move(requests), 0,
         "UPDATE variants SET"
         " stock_on_hand = CASE WHEN stock_on_hand > $1 THEN stock_on_hand - $1 ELSE 0 END,"
         " stock_reserved = CASE WHEN stock_reserved > $1 THEN stock_reserved - $1 ELSE 0 END,"
@@ -121,7 +127,10 @@ core::task<core::result<void>> stock_ledger::consume(
 }
 
 core::task<core::result<void>> stock_ledger::adjust(
-    infra::db::transaction& tx, std::vector<stock_request> requests, std::string_view sql
+    infra::db::transaction& tx,
+    std::vector<stock_request> requests,
+    int direction,
+    std::string_view sql
 ) {
     for (auto& r : merged(std::move(requests))) {
         auto done = co_await tx.query(std::string{sql}, r.quantity, r.variant_id, now_ms(clock_));
@@ -129,7 +138,7 @@ core::task<core::result<void>> stock_ledger::adjust(
             co_return std::move(done).error();
         }
         if (done->affected() == 1) {
-            auto told = co_await announce(tx, clock_, r.variant_id);
+            auto told = co_await announce(tx, clock_, r.variant_id, direction * r.quantity);
             if (!told) {
                 co_return std::move(told).error();
             }

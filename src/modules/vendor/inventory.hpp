@@ -61,9 +61,13 @@ public:
     ) override;
 
 private:
-    // Applies `sql` ($1 quantity, $2 variant id, $3 now) to each request and writes its event.
+    // Applies `sql` ($1 quantity, $2 variant id, $3 now) to each request and writes its event;
+    // `direction` says how what can be sold moves with the quantity (+1 release, 0 consume).
     core::task<core::result<void>> adjust(
-        infra::db::transaction& tx, std::vector<stock_request> requests, std::string_view sql
+        infra::db::transaction& tx,
+        std::vector<stock_request> requests,
+        int direction,
+        std::string_view sql
     );
 
     const core::clock& clock_;

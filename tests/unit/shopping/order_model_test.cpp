@@ -1,0 +1,105 @@
+// The order and sub-order state machines: exactly the documented transitions are allowed, and an
+// order's status follows its sub-orders.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+
+#include "modules/shopping/order_model.hpp"
+
+namespace {
+
+using shopping::order_status;
+using shopping::sub_order_status;
+using sub = sub_order_status;
+
+const std::vector<sub> every_sub{
+    sub::pending_payment, sub::placed,    sub::accepted,  sub::preparing, sub::ready_for_pickup,
+    sub::picked_up,       sub::delivered, sub::cancelled, sub::rejected,  sub::refunded};
+
+TEST(order_model, a_sub_order_moves_only_along_the_documented_edges) {
+    const std::set<std::pair<sub, sub>> allowed{
+        {sub::pending_payment, sub::placed},     {sub::pending_payment, sub::cancelled},
+        {sub::placed, sub::accepted},            {sub::placed, sub::rejected},
+        {sub::placed, sub::cancelled},           {sub::accepted, sub::preparing},
+        {sub::accepted, sub::ready_for_pickup},  {sub::accepted, sub::cancelled},
+        {sub::preparing, sub::ready_for_pickup}, {sub::preparing, sub::cancelled},
+        {sub::ready_for_pickup, sub::picked_up}, {sub::picked_up, sub::delivered},
+        {sub::delivered, sub::refunded}};
+    for (auto from : every_sub) {
+        for (auto to : every_sub) {
+            EXPECT_EQ(shopping::can_move(from, to), allowed.contains({from, to}))
+                << to_string(from) << " -> " << to_string(to);
+        }
+    }
+}
+
+TEST(order_model, statuses_round_trip_through_their_names) {
+    for (auto s : every_sub) {
+        EXPECT_EQ(shopping::parse_sub_order_status(to_string(s)), s);
+    }
+    EXPECT_FALSE(shopping::parse_sub_order_status("shipped"));
+    EXPECT_EQ(shopping::parse_order_status("in_progress"), order_status::in_progress);
+    EXPECT_FALSE(shopping::parse_order_status("lost"));
+}
+
+TEST(order_model, an_order_follows_its_sub_orders) {
+    using shopping::derive;
+    EXPECT_EQ(derive({sub::placed, sub::placed}, order_status::placed), order_status::placed);
+    EXPECT_EQ(derive({sub::accepted, sub::placed}, order_status::placed), order_status::in_progress);
+    EXPECT_EQ(derive({sub::rejected, sub::placed}, order_status::placed), order_status::placed);
+    EXPECT_EQ(derive({sub::rejected, sub::cancelled}, order_status::placed), order_status::cancelled);
+    EXPECT_EQ(derive({sub::delivered, sub::rejected}, order_status::in_progress), order_status::completed);
+    EXPECT_EQ(derive({sub::delivered, sub::ready_for_pickup}, order_status::in_progress),
+              order_status::in_progress);
+    EXPECT_EQ(derive({sub::pending_payment, sub::pending_payment}, order_status::pending_payment),
+              order_status::pending_payment);
+    EXPECT_EQ(derive({sub::refunded}, order_status::refunded), order_status::refunded);
+}
+
+TEST(order_model, every_derived_order_status_is_a_legal_move) {
+    // Whatever its sub-orders do, the order only takes transitions its own machine allows.
+    for (auto a : every_sub) {
+        for (auto b : every_sub) {
+            for (auto current : {order_status::placed, order_status::in_progress}) {
+                auto next = shopping::derive({a, b}, current);
+                if (next != current && next != order_status::pending_payment) {
+                    EXPECT_TRUE(shopping::can_move(current, next))
+                        << to_string(current) << " -> " << to_string(next);
+                }
+            }
+        }
+    }
+}
+
+TEST(order_model, the_checkout_body_is_validated_field_by_field) {
+    auto bad = boost::json::parse(
+        R"({"shipping_address":{"line1":"","city":"Berlin","country":"de","lat":95,"lng":13},)"
+        R"("delivery":{"method":"drone"},"payment":{"method":"cod"},"extra":1})"
+    );
+    auto parsed = shopping::parse_checkout(bad);
+    ASSERT_FALSE(parsed);
+    std::set<std::string> pointers;
+    for (const auto& f : parsed.error().fields) {
+        pointers.insert(f.pointer);
+    }
+    for (const char* p : {"/shipping_address/line1", "/shipping_address/country",
+                          "/shipping_address/lat", "/delivery/method", "/extra"}) {
+        EXPECT_TRUE(pointers.contains(p)) << p;
+    }
+    auto good = boost::json::parse(
+        R"({"shipping_address":{"line1":"Torstrasse 1","city":"Berlin","country":"DE","lat":52.5,"lng":13.4},)"
+        R"("delivery":{"method":"pickup"},"payment":{"method":"cod"}})"
+    );
+    auto ok = shopping::parse_checkout(good);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->delivery.method, shopping::delivery_method::pickup);
+    ASSERT_TRUE(ok->delivery.destination);
+    EXPECT_DOUBLE_EQ(ok->delivery.destination->lat, 52.5);
+}
+
+}  // namespace

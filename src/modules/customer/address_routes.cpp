@@ -15,29 +15,6 @@ boost::json::object list_json(const boost::json::array& items) {
 
 }  // namespace
 
-core::result<page_query> page_of(const http::request& req, std::string_view prefix) {
-    page_query out;
-    auto raw_limit = req.query("limit");
-    auto limit = core::parse_page_limit(
-        raw_limit ? std::optional<std::string_view>{*raw_limit} : std::nullopt
-    );
-    if (!limit) {
-        return std::move(limit).error();
-    }
-    out.limit = *limit;
-    if (auto cursor = req.query("cursor")) {
-        auto position = core::decode_cursor(*cursor);
-        if (!position || !core::is_id(*position, prefix)) {
-            return core::error{
-                core::errc::bad_request,
-                "cursor is not valid",
-                {{"/cursor", "cursor", "is not a cursor of this list"}}};
-        }
-        out.position = std::move(*position);
-    }
-    return out;
-}
-
 void address_routes::register_routes(http::router& r) {
     using http::method;
     auto signed_in = [](std::string summary) {

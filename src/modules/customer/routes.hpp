@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "core/http/paging.hpp"
 #include "core/http/request.hpp"
 #include "core/http/response.hpp"
 #include "core/http/router.hpp"
@@ -20,12 +21,7 @@ namespace customer {
 // Largest body of a customer route (a review body is at most 5000 characters).
 inline constexpr std::size_t body_limit = std::size_t{32} * 1024;
 
-// `cursor` (a position within `prefix` ids) and `limit` (1-100, default 20) query parameters.
-struct page_query {
-    std::optional<std::string> position;
-    int limit = 20;
-};
-core::result<page_query> page_of(const core::http::request& req, std::string_view prefix);
+using core::http::page_of;
 
 // /api/v1/me/addresses.
 class address_routes {

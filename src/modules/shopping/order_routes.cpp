@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "core/http/body.hpp"
+#include "core/http/paging.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 
@@ -15,32 +16,6 @@ using core::errc;
 
 constexpr std::size_t order_body_limit = 16 * 1024;
 
-struct page_params {
-    std::optional<std::string> before_id;
-    int limit = core::default_page_limit;
-};
-
-core::result<page_params> page_of(const http::request& req, std::string_view prefix) {
-    page_params out;
-    auto raw_limit = req.query("limit");
-    auto limit = core::parse_page_limit(
-        raw_limit ? std::optional<std::string_view>{*raw_limit} : std::nullopt
-    );
-    if (!limit) {
-        return std::move(limit).error();
-    }
-    out.limit = *limit;
-    if (auto cursor = req.query("cursor")) {
-        auto position = core::decode_cursor(*cursor);
-        if (!position || !core::is_id(*position, prefix)) {
-            return core::error{
-                errc::bad_request, "cursor is not valid",
-                {{"/cursor", "cursor", "is not a cursor of this list"}}};
-        }
-        out.before_id = std::move(*position);
-    }
-    return out;
-}
 
 boost::json::value cursor_json(const std::optional<std::string>& c) {
     return c ? boost::json::value(*c) : boost::json::value(nullptr);
@@ -188,7 +163,7 @@ core::task<http::response> order_routes::checkout(http::request& req) {
 }
 
 core::task<http::response> order_routes::my_orders(http::request& req) {
-    auto page = page_of(req, "ord");
+    auto page = http::page_of(req, "ord");
     if (!page) {
         co_return http::problem(page);
     }
@@ -201,7 +176,7 @@ core::task<http::response> order_routes::my_orders(http::request& req) {
                 {{"/status", "enum", "is not an order status"}}});
         }
     }
-    auto listed = co_await orders_.list_mine(*req.principal, status, page->before_id, page->limit);
+    auto listed = co_await orders_.list_mine(*req.principal, status, page->position, page->limit);
     if (!listed) {
         co_return http::problem(listed);
     }
@@ -234,12 +209,12 @@ core::task<http::response> order_routes::cancel(http::request& req) {
 }
 
 core::task<http::response> order_routes::vendor_orders(http::request& req) {
-    auto page = page_of(req, "sub");
+    auto page = http::page_of(req, "sub");
     if (!page) {
         co_return http::problem(page);
     }
     sub_order_filter f;
-    f.before_id = page->before_id;
+    f.before_id = page->position;
     f.limit = page->limit;
     if (auto raw = req.query("status")) {
         f.status = parse_sub_order_status(*raw);

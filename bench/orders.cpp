@@ -2,9 +2,11 @@
 // (each checkout needs its own filled cart). Prepares what a scenario needs from the seeded
 // storefront without timing it, then runs the timed requests on `--connections` keep-alive
 // connections (one thread each) and prints the BENCH_RESULT line bench/run reads.
-//   bench_orders --port P --scenario cart_add|checkout|order_history [--connections 32]
+//   bench_orders --port P --scenario cart_add|cart_add_large|checkout|order_history [--connections 32]
 //                [--seconds 10] [--carts 3000]
-// cart_add: guest carts, POST .../line-items of a random in-stock variant, for --seconds.
+// cart_add: guest carts, POST .../line-items of a random in-stock variant, for --seconds; each
+//           cart holds up to 5 different lines (a typical cart).
+// cart_add_large: the same with up to 40 lines a cart (every add prices and returns 40 lines).
 // checkout: --carts guest carts with one item from each of three stores, each checked out once
 //           (3 sub-orders), until they are used up or --seconds pass.
 // order_history: a customer with 20 orders reads GET /api/v1/me/orders?limit=20, for --seconds.
@@ -270,7 +272,8 @@ const std::string checkout_body = R"({"email":"bench@example.test",)"
                                   R"("country":"DE","lat":52.5219,"lng":13.4132},)"
                                   R"("delivery":{"method":"pickup"},"payment":{"method":"cod"}})";
 
-void cart_add(const options& o, const std::vector<store_variants>& stores) {
+// `lines`: how many different variants one cart receives (5 is a typical cart, 40 a large one).
+void cart_add(const options& o, const std::vector<store_variants>& stores, std::size_t lines) {
     std::vector<std::string> variants;
     for (const auto& s : stores) {
         for (const auto& v : s.variants) {
@@ -279,7 +282,9 @@ void cart_add(const options& o, const std::vector<store_variants>& stores) {
             }
         }
     }
-    // Eight carts per connection: a line reaches its quantity limit (99) only after ~4000 adds.
+    lines = std::min(lines, variants.size());
+    // Eight carts per connection: a line reaches its quantity limit (99) only after ~8 x 99 x lines
+    // adds on one connection.
     std::vector<std::vector<guest_cart>> carts(static_cast<std::size_t>(o.connections));
     {
         connection c{o.port};
@@ -292,8 +297,11 @@ void cart_add(const options& o, const std::vector<store_variants>& stores) {
     samples s;
     auto seconds = run(o, s, [&](int t, connection& c, int i, int& status) {
         thread_local std::mt19937 rng{static_cast<unsigned>(t) * 7919U + 1U};
-        const auto& cart = carts[static_cast<std::size_t>(t)][static_cast<std::size_t>(i) % 8];
-        const auto& v = variants[rng() % variants.size()];
+        auto slot = static_cast<std::size_t>(i) % 8;
+        const auto& cart = carts[static_cast<std::size_t>(t)][slot];
+        // Each cart draws from its own `lines` variants (offset by connection and slot).
+        auto first = (static_cast<std::size_t>(t) * 8 + slot) * 7;
+        const auto& v = variants[(first + rng() % lines) % variants.size()];
         auto r = c.send(
             http::verb::post, "/api/v1/store/carts/" + cart.id + "/line-items", add_body(v),
             {{"X-Cart-Token", cart.token}}
@@ -403,7 +411,7 @@ options parse(int argc, char** argv) {
         }
     }
     if (o.port == 0 || o.connections < 1 || o.seconds < 1 || o.carts < 1) {
-        die("usage: bench_orders --port P --scenario cart_add|checkout|order_history "
+        die("usage: bench_orders --port P --scenario cart_add|cart_add_large|checkout|order_history "
             "[--connections N] [--seconds S] [--carts N]");
     }
     return o;
@@ -417,7 +425,9 @@ int main(int argc, char** argv) {
         connection c{o.port};
         auto stores = make_stores(c);
         if (o.scenario == "cart_add") {
-            cart_add(o, stores);
+            cart_add(o, stores, 5);
+        } else if (o.scenario == "cart_add_large") {
+            cart_add(o, stores, 40);
         } else if (o.scenario == "checkout") {
             checkout(o, stores);
         } else if (o.scenario == "order_history") {

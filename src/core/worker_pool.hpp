@@ -34,10 +34,16 @@ public:
     // (tests/unit/core/worker_pool_test.cpp).
     //   auto job = [sql = std::move(sql)] { ... };
     //   auto out = co_await pool.run(std::move(job));
+    // Already on a pool thread (a transaction body moved there by db::transact), `fn` runs at
+    // once: a hop out and back would only add two context switches.
     template <class Fn, class F = std::decay_t<Fn>>
     task<std::invoke_result_t<F&>> run(Fn&& fn) {
         using value = std::invoke_result_t<F&>;
         using slot = std::optional<value>;
+        if (running_here()) {
+            F here{std::forward<Fn>(fn)};
+            co_return here();
+        }
         auto out = co_await boost::asio::async_initiate<
             const boost::asio::use_awaitable_t<>, void(std::exception_ptr, slot)>(
             [this](auto handler, F f) {
@@ -67,6 +73,9 @@ public:
     }
 
     void stop() { pool_.stop(); }
+
+    bool running_here() noexcept { return pool_.get_executor().running_in_this_thread(); }
+    boost::asio::thread_pool::executor_type executor() noexcept { return pool_.get_executor(); }
 
 private:
     boost::asio::thread_pool pool_;

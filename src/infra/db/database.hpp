@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -186,13 +187,20 @@ public:
     virtual core::task<void> backoff(int attempt) = 0;
 
     virtual pool_stats stats() const = 0;
+
+    // Runs `work` where this driver's statements execute and resumes the caller where it was.
+    // SQLite: on the worker pool, so the statements of one transaction run back to back on one
+    // thread instead of two context switches each while the single writer is held (see
+    // docs/architecture.md, "Transactions on SQLite"). PostgreSQL: right here.
+    virtual core::task<void> run_at_home(std::function<core::task<void>()> work) {
+        co_await work();
+    }
 };
 
-// Runs `body(tx)` in a transaction and commits, retrying the whole body when it or the commit fails
-// with `busy`. `body` is called again on retry, so it must not keep state between calls.
-//   auto placed = co_await db::transact(db_, std::bind_front(&orders::place_tx, this, cmd));
+namespace detail {
+
 template <class Body>
-auto transact(database& db, Body body, tx_mode mode = tx_mode::write, int max_attempts = 5)
+auto transact_here(database& db, Body& body, tx_mode mode, int max_attempts)
     -> std::invoke_result_t<Body&, transaction&> {
     using task_type = std::invoke_result_t<Body&, transaction&>;
     using result_type = typename task_type::value_type;
@@ -224,6 +232,35 @@ auto transact(database& db, Body body, tx_mode mode = tx_mode::write, int max_at
         }
         co_return out;
     }
+}
+
+template <class Body, class Result>
+core::task<void> transact_into(
+    std::optional<Result>& out, database& db, Body& body, tx_mode mode, int max_attempts
+) {
+    out.emplace(co_await transact_here(db, body, mode, max_attempts));
+}
+
+}  // namespace detail
+
+// Runs `body(tx)` in a transaction and commits, retrying the whole body when it or the commit fails
+// with `busy`. `body` is called again on retry, so it must not keep state between calls. The body
+// runs where the driver's statements do (database::run_at_home): on SQLite a pool thread, so it
+// must not touch state that only one I/O thread may use.
+//   auto placed = co_await db::transact(db_, std::bind_front(&orders::place_tx, this, cmd));
+template <class Body>
+auto transact(database& db, Body body, tx_mode mode = tx_mode::write, int max_attempts = 5)
+    -> std::invoke_result_t<Body&, transaction&> {
+    using task_type = std::invoke_result_t<Body&, transaction&>;
+    using result_type = typename task_type::value_type;
+    std::optional<result_type> out;
+    // Named, not created inside the co_await (g++ 12, see core::worker_pool::run).
+    auto work = std::bind_front(
+        &detail::transact_into<Body, result_type>, std::ref(out), std::ref(db), std::ref(body),
+        mode, max_attempts
+    );
+    co_await db.run_at_home(std::move(work));
+    co_return std::move(*out);
 }
 
 }  // namespace infra::db

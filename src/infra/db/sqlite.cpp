@@ -95,6 +95,41 @@ std::size_t end_of_comment(std::string_view sql, std::size_t from) {
 
 }  // namespace
 
+// A write transaction waiting for the group it joined to be committed.
+class commit_wait {
+public:
+    commit_wait() : done_(boost::asio::system_executor{}, 1) {}
+
+    // Called once, by whoever commits or undoes the group.
+    void finish(std::optional<core::error> failure) {
+        failure_ = std::move(failure);
+        [[maybe_unused]] bool sent = done_.try_send(boost::system::error_code{});
+        assert(sent && "a group member was finished twice");
+    }
+
+    core::task<core::result<void>> wait() {
+        (void)co_await done_.async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (failure_) {
+            co_return *failure_;
+        }
+        co_return core::ok();
+    }
+
+private:
+    boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> done_;
+    std::optional<core::error> failure_;  // written before the send, read after the receive
+};
+
+// Group commit on the single writer: the physical transaction stays open while writers queue for
+// the connection; each write transaction is a savepoint in it, and one COMMIT makes the whole
+// group durable. A member learns its outcome only then, so no caller sees "committed" before the
+// data is. Touched only by the holder of the writer.
+struct write_group {
+    bool open = false;             // BEGIN IMMEDIATE ran and COMMIT has not
+    bool flush_scheduled = false;  // a flush_group() is queued for the writer
+    std::vector<std::shared_ptr<commit_wait>> members;  // released savepoints waiting for COMMIT
+};
+
 // One SQLite connection with its prepared statements. Used by one holder at a time, on pool
 // threads.
 class sqlite_connection {
@@ -152,6 +187,16 @@ public:
             return map_error(rc, "exec", message ? message.get() : sqlite3_errstr(rc));
         }
         return core::ok();
+    }
+
+    write_group& group() noexcept { return group_; }
+
+    // Deferred foreign-key violations not yet resolved in the open transaction.
+    bool deferred_violations() noexcept {
+        int current = 0;
+        int highest = 0;
+        sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_DEFERRED_FKS, &current, &highest, 0);
+        return current > 0;
     }
 
     // A holder that dropped its transaction may have left it open; the next holder must not inherit
@@ -312,6 +357,7 @@ private:
     // Declared first so it closes last, after every statement is finalized.
     db_handle db_;
     std::unordered_map<std::string, stmt_handle> statements_;
+    write_group group_;
 };
 
 // Idle connections wait in a channel, so an acquirer suspends its coroutine instead of blocking a
@@ -403,6 +449,7 @@ public:
     explicit operator bool() const noexcept { return conn_ != nullptr; }
     sqlite_connection* get() const noexcept { return conn_; }
     core::worker_pool& workers() const noexcept { return pool_->workers(); }
+    const std::shared_ptr<sqlite_pool>& pool() const noexcept { return pool_; }
 
     void reset() noexcept {
         if (conn_ != nullptr) {
@@ -426,46 +473,142 @@ core::task<core::result<lease>> take(std::shared_ptr<sqlite_pool> pool) {
     co_return lease{std::move(pool), *waited};
 }
 
+// A group holds at most this many write transactions: their callers wait for one COMMIT.
+constexpr std::size_t max_group = 64;
+
+// Commits the writer's open group (or undoes it when COMMIT fails) and tells every member.
+// Returns the outcome. Runs on a pool thread, with the writer held.
+std::optional<core::error> close_group(sqlite_connection& conn) {
+    auto& g = conn.group();
+    if (!g.open) {
+        return std::nullopt;
+    }
+    std::optional<core::error> failure;
+    if (auto committed = conn.run_script("COMMIT"); !committed) {
+        failure = std::move(committed).error();
+        conn.roll_back_if_open();
+    }
+    g.open = false;
+    auto members = std::move(g.members);
+    g.members.clear();
+    for (auto& m : members) {
+        m->finish(failure);
+    }
+    return failure;
+}
+
+// Queued behind the writers waiting now: when its turn comes, commits whatever group is open.
+core::task<void> flush_group(std::shared_ptr<sqlite_pool> writer) {
+    auto held = co_await take(std::move(writer));
+    if (!held) {
+        co_return;
+    }
+    auto* conn = held->get();
+    auto job = [conn] {
+        conn->group().flush_scheduled = false;
+        (void)close_group(*conn);
+        return true;
+    };
+    (void)co_await held->workers().run(std::move(job));
+}
+
+// Gives the writer back with its group still open only when someone is queued to close it.
+// Runs on a pool thread, with the writer held.
+void leave_group(sqlite_connection& conn, const std::shared_ptr<sqlite_pool>& writer) {
+    auto& g = conn.group();
+    if (!g.open) {
+        return;
+    }
+    if (writer->waiting() == 0) {
+        (void)close_group(conn);
+        return;
+    }
+    if (!g.flush_scheduled) {
+        g.flush_scheduled = true;
+        auto& workers = writer->workers();
+        boost::asio::co_spawn(workers.executor(), flush_group(writer), boost::asio::detached);
+    }
+}
+
+// Undoes one write transaction of the group: its savepoint, not the others'.
+core::result<void> roll_back_member(sqlite_connection& conn) {
+    auto undone = conn.run_script("ROLLBACK TO member; RELEASE member");
+    if (!undone) {
+        // The group can no longer be trusted: undo all of it.
+        conn.roll_back_if_open();
+        auto& g = conn.group();
+        g.open = false;
+        auto members = std::move(g.members);
+        g.members.clear();
+        for (auto& m : members) {
+            m->finish(undone.error());
+        }
+    }
+    return undone;
+}
+
 // Rolls back a transaction dropped without commit or rollback, off the I/O thread, then gives the
 // connection back. If this never runs (its executor is gone), the lease still returns the
 // connection and the next holder rolls back first.
-core::task<void> roll_back_abandoned(lease held) {
+core::task<void> roll_back_abandoned(lease held, bool writer) {
     auto* conn = held.get();
-    (void)co_await held.workers().run([conn] {
-        conn->roll_back_if_open();
+    auto pool = held.pool();
+    auto job = [conn, writer, pool] {
+        if (writer) {
+            (void)roll_back_member(*conn);
+            leave_group(*conn, pool);
+        } else {
+            conn->roll_back_if_open();
+        }
         return true;
-    });
+    };
+    (void)co_await held.workers().run(std::move(job));
 }
 
-// A single statement in autocommit on a connection of `pool`.
-core::task<core::result<rows>> run_once(
-    std::shared_ptr<sqlite_pool> pool, std::string sql, params args
+// A single statement in autocommit on a connection of `pool`, taken and given back on the pool
+// thread that runs it: the connection (the single writer, for write()) is held only while the
+// statement runs, not across the hops there and back.
+core::task<void> run_once_here(
+    std::shared_ptr<sqlite_pool> pool, std::string sql, params args, std::optional<core::result<rows>>& out
 ) {
     auto held = co_await take(std::move(pool));
     if (!held) {
-        co_return std::move(held).error();
+        out.emplace(std::move(held).error());
+        co_return;
     }
     auto* conn = held->get();
-    // A named job: g++ 12 destroys a closure with non-trivial captures twice when it is created
-    // inside a co_await expression.
-    auto job = [conn, sql = std::move(sql), args = std::move(args)] {
-        conn->roll_back_if_open();
-        return conn->run(sql, args);
-    };
-    co_return co_await held->workers().run(std::move(job));
+    conn->roll_back_if_open();
+    out.emplace(conn->run(sql, args));
+}
+
+core::task<core::result<rows>> run_once(
+    std::shared_ptr<sqlite_pool> pool, std::string sql, params args
+) {
+    auto& workers = pool->workers();
+    std::optional<core::result<rows>> out;
+    if (workers.running_here()) {
+        co_await run_once_here(std::move(pool), std::move(sql), std::move(args), out);
+    } else {
+        co_await boost::asio::co_spawn(
+            workers.executor(), run_once_here(std::move(pool), std::move(sql), std::move(args), out),
+            boost::asio::use_awaitable
+        );
+    }
+    co_return std::move(*out);
 }
 
 class sqlite_transaction final : public transaction {
 public:
-    sqlite_transaction(lease held, boost::asio::any_io_executor cleanup)
-        : held_(std::move(held)), cleanup_(std::move(cleanup)) {}
+    // `writer`: a member of the writer's group (a savepoint), not a transaction of its own.
+    sqlite_transaction(lease held, bool writer, boost::asio::any_io_executor cleanup)
+        : held_(std::move(held)), writer_(writer), cleanup_(std::move(cleanup)) {}
     sqlite_transaction(const sqlite_transaction&) = delete;
     sqlite_transaction& operator=(const sqlite_transaction&) = delete;
 
     ~sqlite_transaction() override {
         if (held_) {
             boost::asio::co_spawn(
-                cleanup_, roll_back_abandoned(std::move(held_)), boost::asio::detached
+                cleanup_, roll_back_abandoned(std::move(held_), writer_), boost::asio::detached
             );
         }
     }
@@ -496,14 +639,55 @@ public:
             co_return finished();
         }
         auto* conn = held_.get();
-        auto committed =
-            co_await held_.workers().run([conn] { return conn->run_script("COMMIT"); });
-        // A failed COMMIT leaves the transaction open: keep the connection so the caller can retry
-        // or drop it (which rolls back).
-        if (committed) {
+        if (!writer_) {
+            auto committed =
+                co_await held_.workers().run([conn] { return conn->run_script("COMMIT"); });
             held_.reset();
+            co_return committed;
         }
-        co_return committed;
+        // Released into the group; committed now when nobody else wants the writer, or else
+        // joined to the group and committed by a later holder or the queued flush.
+        struct outcome {
+            std::optional<core::error> failure;
+            std::shared_ptr<commit_wait> joined;
+            bool still_open = false;  // the savepoint is still there: dropping the tx undoes it
+        };
+        auto pool = held_.pool();
+        auto job = [conn, pool]() -> outcome {
+            // COMMIT checks deferred constraints for the whole group: one member's violation
+            // must fail that member here, not every member at COMMIT.
+            if (conn->deferred_violations()) {
+                auto undone = roll_back_member(*conn);
+                leave_group(*conn, pool);
+                if (!undone) {
+                    return {std::move(undone).error()};
+                }
+                return {core::error{errc::invalid, "FOREIGN KEY constraint failed (deferred)"}};
+            }
+            if (auto released = conn->run_script("RELEASE member"); !released) {
+                return {std::move(released).error(), nullptr, true};
+            }
+            auto& g = conn->group();
+            if (pool->waiting() > 0 && g.members.size() < max_group) {
+                auto joined = std::make_shared<commit_wait>();
+                g.members.push_back(joined);
+                leave_group(*conn, pool);
+                return {std::nullopt, std::move(joined)};
+            }
+            return {close_group(*conn)};
+        };
+        auto done = co_await held_.workers().run(std::move(job));
+        if (done.still_open) {
+            co_return std::move(*done.failure);
+        }
+        held_.reset();
+        if (done.joined) {
+            co_return co_await done.joined->wait();
+        }
+        if (done.failure) {
+            co_return std::move(*done.failure);
+        }
+        co_return core::ok();
     }
 
     core::task<core::result<void>> rollback() override {
@@ -511,11 +695,19 @@ public:
             co_return finished();
         }
         auto* conn = held_.get();
-        auto rolled_back = co_await held_.workers().run([conn] {
+        auto pool = held_.pool();
+        bool writer = writer_;
+        auto job = [conn, pool, writer] {
+            if (writer) {
+                auto out = roll_back_member(*conn);
+                leave_group(*conn, pool);
+                return out;
+            }
             auto out = conn->run_script("ROLLBACK");
             conn->roll_back_if_open();
             return out;
-        });
+        };
+        auto rolled_back = co_await held_.workers().run(std::move(job));
         held_.reset();
         co_return rolled_back;
     }
@@ -526,8 +718,16 @@ private:
     }
 
     lease held_;
+    bool writer_;
     boost::asio::any_io_executor cleanup_;
 };
+
+// One statement as a write transaction of its own (a member of the writer's group).
+core::task<core::result<rows>> run_statement(
+    const std::string& sql, const params& args, transaction& tx
+) {
+    co_return co_await tx.run(sql, args);
+}
 
 }  // namespace
 
@@ -547,19 +747,39 @@ core::task<core::result<std::unique_ptr<transaction>>> sqlite_database::begin(tx
         co_return std::move(held).error();
     }
     auto* conn = held->get();
-    // IMMEDIATE takes the write lock now, so a write transaction never fails half-way on an
-    // upgrade.
-    const char* sql = reading ? "BEGIN" : "BEGIN IMMEDIATE";
-    auto begun = co_await workers_.run([conn, sql] {
-        conn->roll_back_if_open();
-        return conn->run_script(sql);
-    });
+    auto job = [conn, reading]() -> core::result<void> {
+        if (reading) {
+            conn->roll_back_if_open();
+            return conn->run_script("BEGIN");
+        }
+        auto& g = conn->group();
+        if (!g.open) {
+            conn->roll_back_if_open();
+            // IMMEDIATE takes the write lock now, so a write transaction never fails half-way on
+            // an upgrade.
+            if (auto begun = conn->run_script("BEGIN IMMEDIATE"); !begun) {
+                return begun;
+            }
+            g.open = true;
+        }
+        return conn->run_script("SAVEPOINT member");
+    };
+    auto begun = co_await workers_.run(std::move(job));
     if (!begun) {
+        if (!reading) {
+            // Whatever group is open must not be left behind by a failed begin.
+            auto pool = held->pool();
+            auto leave = [conn, pool] {
+                leave_group(*conn, pool);
+                return true;
+            };
+            (void)co_await workers_.run(std::move(leave));
+        }
         co_return std::move(begun).error();
     }
     auto executor = co_await boost::asio::this_coro::executor;
     std::unique_ptr<transaction> tx =
-        std::make_unique<sqlite_transaction>(std::move(*held), std::move(executor));
+        std::make_unique<sqlite_transaction>(std::move(*held), !reading, std::move(executor));
     co_return std::move(tx);
 }
 
@@ -568,7 +788,9 @@ core::task<core::result<rows>> sqlite_database::read(std::string sql, params arg
 }
 
 core::task<core::result<rows>> sqlite_database::write(std::string sql, params args) {
-    return run_once(writer_, std::move(sql), std::move(args));
+    // A transaction of its own, so it joins the writer's group like any other write.
+    auto body = std::bind_front(&run_statement, std::cref(sql), std::cref(args));
+    co_return co_await transact(*this, std::move(body));
 }
 
 core::task<core::result<void>> sqlite_database::ping() {
@@ -595,6 +817,14 @@ core::task<void> sqlite_database::backoff(int attempt) {
     auto executor = co_await boost::asio::this_coro::executor;
     boost::asio::steady_timer timer{executor, delay};
     co_await timer.async_wait(boost::asio::use_awaitable);
+}
+
+core::task<void> sqlite_database::run_at_home(std::function<core::task<void>()> work) {
+    if (workers_.running_here()) {
+        co_await work();
+        co_return;
+    }
+    co_await boost::asio::co_spawn(workers_.executor(), work(), boost::asio::use_awaitable);
 }
 
 pool_stats sqlite_database::stats() const {

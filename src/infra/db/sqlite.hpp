@@ -47,6 +47,7 @@ public:
     core::task<core::result<void>> ping() override;
     core::task<void> backoff(int attempt) override;
     pool_stats stats() const override;
+    core::task<void> run_at_home(std::function<core::task<void>()> work) override;
 
 private:
     core::worker_pool& workers_;

@@ -125,6 +125,9 @@ public:
     ) override;
 
 private:
+    core::task<core::result<priced_cart_view>> read_view_tx(
+        const cart_caller& who, const std::string& cart_id, infra::db::transaction& tx
+    );
     core::task<core::result<cart>> open_for(
         infra::db::transaction& tx, const cart_caller& who, std::string cart_id
     );

@@ -75,9 +75,23 @@ std::int64_t order_service::now_ms() const {
 core::task<core::result<order>> order_service::checkout(
     cart_caller who, std::string cart_id, checkout_request r
 ) {
-    auto body = std::bind_front(
-        &order_service::checkout_tx, this, std::cref(who), std::cref(cart_id), std::cref(r)
+    if (payments_.find(r.payment_method) == nullptr) {
+        co_return fail(core::error{
+            errc::invalid,
+            "payment method is not offered",
+            {{"/payment/method", "enum", "is not offered"}}});
+    }
+    // Priced from a read snapshot, off the single writer. The write transaction reserves the
+    // stock and closes the cart only if the cart is still at the quoted version (complete()), so
+    // a cart changed in between is a 409, never an order at stale quantities.
+    auto quoting = std::bind_front(
+        &order_service::quote_tx, this, std::cref(who), std::cref(cart_id), std::cref(r)
     );
+    auto quote = co_await infra::db::transact(db_, std::move(quoting), infra::db::tx_mode::read);
+    if (!quote) {
+        co_return std::move(quote).error();
+    }
+    auto body = std::bind_front(&order_service::checkout_tx, this, std::cref(*quote), std::cref(r));
     auto placed = co_await infra::db::transact(db_, std::move(body));
     if (placed) {
         events_.notify();
@@ -85,23 +99,24 @@ core::task<core::result<order>> order_service::checkout(
     co_return placed;
 }
 
-core::task<core::result<order>> order_service::checkout_tx(
+core::task<core::result<cart_quote>> order_service::quote_tx(
     const cart_caller& who,
     const std::string& cart_id,
     const checkout_request& r,
     infra::db::transaction& tx
 ) {
+    co_return co_await carts_.quote(tx, who, cart_id, r.delivery);
+}
+
+core::task<core::result<order>> order_service::checkout_tx(
+    const cart_quote& quoted, const checkout_request& r, infra::db::transaction& tx
+) {
     auto* method = payments_.find(r.payment_method);
     if (method == nullptr) {
-        co_return fail(core::error{
-            errc::invalid,
-            "payment method is not offered",
-            {{"/payment/method", "enum", "is not offered"}}});
+        co_return fail(errc::invalid, "payment method is not offered");
     }
-    auto quote = co_await carts_.quote(tx, who, cart_id, r.delivery);
-    if (!quote) {
-        co_return std::move(quote).error();
-    }
+    // A copy: the body runs again on `busy`.
+    auto quote = std::optional<cart_quote>{quoted};
     auto email = r.email ? r.email : quote->email;
     if (!quote->customer_id && !email) {
         co_return fail(core::error{
@@ -221,11 +236,10 @@ core::task<core::result<order>> order_service::checkout_tx(
 }
 
 core::task<core::result<order>> order_service::mine(core::principal who, std::string order_id) {
-    auto tx = co_await db_.begin(infra::db::tx_mode::read);
-    if (!tx) {
-        co_return std::move(tx).error();
-    }
-    auto found = co_await repo_.find(**tx, std::move(order_id));
+    auto body = [this, order_id](infra::db::transaction& tx) {
+        return repo_.find(tx, order_id);
+    };
+    auto found = co_await infra::db::transact(db_, std::move(body), infra::db::tx_mode::read);
     if (!found) {
         co_return std::move(found).error();
     }
@@ -241,27 +255,27 @@ core::task<core::result<order_page<order>>> order_service::list_mine(
     std::optional<std::string> before_id,
     int limit
 ) {
-    auto tx = co_await db_.begin(infra::db::tx_mode::read);
-    if (!tx) {
-        co_return std::move(tx).error();
-    }
-    auto ids = co_await repo_.ids_of_customer(
-        **tx, who.user_id, status, std::move(before_id), limit + 1
-    );
-    if (!ids) {
-        co_return std::move(ids).error();
-    }
-    order_page<order> out;
-    if (ids->size() > static_cast<std::size_t>(limit)) {
-        ids->resize(static_cast<std::size_t>(limit));
-        out.next_cursor = core::encode_cursor(ids->back());
-    }
-    auto loaded = co_await repo_.load(**tx, std::move(*ids));
-    if (!loaded) {
-        co_return std::move(loaded).error();
-    }
-    out.items = std::move(*loaded);
-    co_return out;
+    // Captured by value: the body runs again on `busy`.
+    auto body = [this, who, status, before_id, limit](
+                    infra::db::transaction& tx
+                ) -> core::task<core::result<order_page<order>>> {
+        auto ids = co_await repo_.ids_of_customer(tx, who.user_id, status, before_id, limit + 1);
+        if (!ids) {
+            co_return std::move(ids).error();
+        }
+        order_page<order> out;
+        if (ids->size() > static_cast<std::size_t>(limit)) {
+            ids->resize(static_cast<std::size_t>(limit));
+            out.next_cursor = core::encode_cursor(ids->back());
+        }
+        auto loaded = co_await repo_.load(tx, std::move(*ids));
+        if (!loaded) {
+            co_return std::move(loaded).error();
+        }
+        out.items = std::move(*loaded);
+        co_return out;
+    };
+    co_return co_await infra::db::transact(db_, std::move(body), infra::db::tx_mode::read);
 }
 
 core::task<core::result<order>> order_service::cancel(
@@ -345,83 +359,87 @@ core::task<core::result<std::string>> order_service::vendor_of(
 core::task<core::result<order_page<vendor_order>>> order_service::vendor_list(
     core::principal who, sub_order_filter f
 ) {
-    auto tx = co_await db_.begin(infra::db::tx_mode::read);
-    if (!tx) {
-        co_return std::move(tx).error();
-    }
-    auto vendor_id = co_await vendor_of(**tx, who.user_id, false);
-    if (!vendor_id) {
-        co_return std::move(vendor_id).error();
-    }
-    f.vendor_id = *vendor_id;
-    const int limit = f.limit;
-    f.limit = limit + 1;
-    auto refs = co_await repo_.sub_orders_of_vendor(**tx, f);
-    if (!refs) {
-        co_return std::move(refs).error();
-    }
-    order_page<vendor_order> out;
-    if (refs->size() > static_cast<std::size_t>(limit)) {
-        refs->resize(static_cast<std::size_t>(limit));
-        out.next_cursor = core::encode_cursor(refs->back().id);
-    }
-    std::vector<std::string> order_ids;
-    for (const auto& r : *refs) {
-        order_ids.push_back(r.order_id);
-    }
-    std::sort(order_ids.begin(), order_ids.end());
-    order_ids.erase(std::unique(order_ids.begin(), order_ids.end()), order_ids.end());
-    auto loaded = co_await repo_.load(**tx, std::move(order_ids));
-    if (!loaded) {
-        co_return std::move(loaded).error();
-    }
-    for (const auto& r : *refs) {
-        for (const auto& o : *loaded) {
-            if (o.id != r.order_id) {
-                continue;
-            }
-            for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
-                if (o.sub_orders[i].id == r.id) {
-                    out.items.push_back(vendor_order{o, i});
+    auto body = [this, who, f](
+                    infra::db::transaction& tx
+                ) -> core::task<core::result<order_page<vendor_order>>> {
+        auto vendor_id = co_await vendor_of(tx, who.user_id, false);
+        if (!vendor_id) {
+            co_return std::move(vendor_id).error();
+        }
+        // A copy: the body runs again on `busy`.
+        auto query = f;
+        query.vendor_id = *vendor_id;
+        const int limit = query.limit;
+        query.limit = limit + 1;
+        auto refs = co_await repo_.sub_orders_of_vendor(tx, query);
+        if (!refs) {
+            co_return std::move(refs).error();
+        }
+        order_page<vendor_order> out;
+        if (refs->size() > static_cast<std::size_t>(limit)) {
+            refs->resize(static_cast<std::size_t>(limit));
+            out.next_cursor = core::encode_cursor(refs->back().id);
+        }
+        std::vector<std::string> order_ids;
+        for (const auto& r : *refs) {
+            order_ids.push_back(r.order_id);
+        }
+        std::sort(order_ids.begin(), order_ids.end());
+        order_ids.erase(std::unique(order_ids.begin(), order_ids.end()), order_ids.end());
+        auto loaded = co_await repo_.load(tx, std::move(order_ids));
+        if (!loaded) {
+            co_return std::move(loaded).error();
+        }
+        for (const auto& r : *refs) {
+            for (const auto& o : *loaded) {
+                if (o.id != r.order_id) {
+                    continue;
+                }
+                for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
+                    if (o.sub_orders[i].id == r.id) {
+                        out.items.push_back(vendor_order{o, i});
+                    }
                 }
             }
         }
-    }
-    co_return out;
+        co_return out;
+    };
+    co_return co_await infra::db::transact(db_, std::move(body), infra::db::tx_mode::read);
 }
 
 core::task<core::result<vendor_order>> order_service::vendor_get(
     core::principal who, std::string sub_order_id
 ) {
-    auto tx = co_await db_.begin(infra::db::tx_mode::read);
-    if (!tx) {
-        co_return std::move(tx).error();
-    }
-    auto vendor_id = co_await vendor_of(**tx, who.user_id, false);
-    if (!vendor_id) {
-        co_return std::move(vendor_id).error();
-    }
-    auto ref = co_await repo_.sub_order_ref_of(**tx, sub_order_id);
-    if (!ref) {
-        co_return std::move(ref).error();
-    }
-    if (!*ref) {
-        co_return fail(errc::not_found, "no such order");
-    }
-    auto found = co_await repo_.find(**tx, (*ref)->order_id);
-    if (!found) {
-        co_return std::move(found).error();
-    }
-    if (!*found) {
-        co_return fail(errc::not_found, "no such order");
-    }
-    auto& o = **found;
-    for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
-        if (o.sub_orders[i].id == sub_order_id && o.sub_orders[i].vendor_id == *vendor_id) {
-            co_return vendor_order{std::move(o), i};
+    auto body = [this, who, sub_order_id](
+                    infra::db::transaction& tx
+                ) -> core::task<core::result<vendor_order>> {
+        auto vendor_id = co_await vendor_of(tx, who.user_id, false);
+        if (!vendor_id) {
+            co_return std::move(vendor_id).error();
         }
-    }
-    co_return fail(errc::not_found, "no such order");
+        auto ref = co_await repo_.sub_order_ref_of(tx, sub_order_id);
+        if (!ref) {
+            co_return std::move(ref).error();
+        }
+        if (!*ref) {
+            co_return fail(errc::not_found, "no such order");
+        }
+        auto found = co_await repo_.find(tx, (*ref)->order_id);
+        if (!found) {
+            co_return std::move(found).error();
+        }
+        if (!*found) {
+            co_return fail(errc::not_found, "no such order");
+        }
+        auto& o = **found;
+        for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
+            if (o.sub_orders[i].id == sub_order_id && o.sub_orders[i].vendor_id == *vendor_id) {
+                co_return vendor_order{std::move(o), i};
+            }
+        }
+        co_return fail(errc::not_found, "no such order");
+    };
+    co_return co_await infra::db::transact(db_, std::move(body), infra::db::tx_mode::read);
 }
 
 core::task<core::result<vendor_order>> order_service::vendor_act(

@@ -100,11 +100,14 @@ private:
         std::optional<std::string> id;
     };
 
-    core::task<core::result<order>> checkout_tx(
+    core::task<core::result<cart_quote>> quote_tx(
         const cart_caller& who,
         const std::string& cart_id,
         const checkout_request& r,
         infra::db::transaction& tx
+    );
+    core::task<core::result<order>> checkout_tx(
+        const cart_quote& quoted, const checkout_request& r, infra::db::transaction& tx
     );
     core::task<core::result<order>> cancel_tx(
         const core::principal& who,

@@ -12,6 +12,7 @@
 #include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -571,6 +572,102 @@ TEST_F(SqliteDatabase, transact_retries_busy_until_the_lock_is_released) {
     EXPECT_EQ(*id, 1);
     EXPECT_GE(waited, hold);
     EXPECT_EQ(run(count_notes(db)), 1);
+}
+
+// Group commit: writers queued behind one another share a COMMIT, but each keeps its own outcome.
+core::task<core::result<std::int64_t>> add_note_or_fail(int i, db::transaction& tx) {
+    auto id = co_await add_note(tx);
+    if (!id) {
+        co_return id;
+    }
+    if (i % 3 == 0) {
+        co_return core::fail(errc::invalid, "refused");
+    }
+    co_return id;
+}
+
+TEST_F(SqliteDatabase, grouped_writers_commit_together_and_a_failed_one_leaves_no_trace) {
+    auto& db = open();
+    run(create_notes(db));
+
+    constexpr int writers = 60;
+    std::vector<std::optional<core::result<std::int64_t>>> outcomes(writers);
+    for (int i = 0; i < writers; ++i) {
+        auto body = std::bind_front(&add_note_or_fail, i);
+        boost::asio::co_spawn(
+            io_, store(db::transact(db, std::move(body)), &outcomes[i]), boost::asio::detached
+        );
+    }
+    drain(2);
+    int committed = 0;
+    for (int i = 0; i < writers; ++i) {
+        ASSERT_TRUE(outcomes[i].has_value()) << "writer " << i << " did not finish";
+        auto& outcome = *outcomes[i];
+        if (i % 3 == 0) {
+            EXPECT_FALSE(outcome);
+        } else {
+            ASSERT_TRUE(outcome) << outcome.error().detail;
+            ++committed;
+        }
+    }
+    // Every "committed" answer is on disk for another connection; nothing of a refused one is.
+    EXPECT_EQ(run(count_notes(db)), committed);
+    auto raw = open_raw(path_);
+    exec_raw(raw.get(), "BEGIN IMMEDIATE; ROLLBACK;");  // no group was left open
+    EXPECT_EQ(db.stats().idle, db.stats().size);
+    EXPECT_EQ(db.stats().waiting, 0);
+}
+
+core::task<core::result<int>> add_orphan(db::transaction& tx) {
+    auto added = co_await tx.query("INSERT INTO children (parent_id) VALUES ($1)", 42);
+    if (!added) {
+        co_return std::move(added).error();
+    }
+    co_return 1;
+}
+
+core::task<core::result<int>> add_parent(db::transaction& tx) {
+    auto added = co_await tx.run("INSERT INTO parents DEFAULT VALUES");
+    if (!added) {
+        co_return std::move(added).error();
+    }
+    co_return 1;
+}
+
+core::task<void> create_family(db::database& db) {
+    must(co_await db.write("CREATE TABLE parents (id INTEGER PRIMARY KEY)"));
+    must(co_await db.write(
+        "CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents (id) "
+        "DEFERRABLE INITIALLY DEFERRED)"
+    ));
+}
+
+TEST_F(SqliteDatabase, a_deferred_constraint_fails_its_own_writer_not_the_group) {
+    auto& db = open();
+    run(create_family(db));
+
+    std::vector<std::optional<core::result<int>>> outcomes(20);
+    for (int i = 0; i < 20; ++i) {
+        auto tx = i % 2 == 0 ? db::transact(db, add_orphan) : db::transact(db, add_parent);
+        boost::asio::co_spawn(io_, store(std::move(tx), &outcomes[i]), boost::asio::detached);
+    }
+    drain(2);
+    for (int i = 0; i < 20; ++i) {
+        ASSERT_TRUE(outcomes[i].has_value()) << "writer " << i << " did not finish";
+        auto& outcome = *outcomes[i];
+        if (i % 2 == 0) {
+            ASSERT_FALSE(outcome);
+            EXPECT_EQ(outcome.error().code, errc::invalid);
+        } else {
+            EXPECT_TRUE(outcome) << outcome.error().detail;
+        }
+    }
+    auto parents = run(db.read("SELECT count(*) FROM parents"));
+    auto children = run(db.read("SELECT count(*) FROM children"));
+    ASSERT_TRUE(parents && children);
+    EXPECT_EQ(parents->front().get<int>(0), 10);
+    EXPECT_EQ(children->front().get<int>(0), 0);
+    EXPECT_EQ(db.stats().idle, db.stats().size);
 }
 
 }  // namespace

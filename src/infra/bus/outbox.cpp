@@ -115,7 +115,9 @@ dispatcher::dispatcher(
           "Age of the oldest undispatched event seen in the last round"
       )) {}
 
-void dispatcher::add_handler(std::string name, handler_fn fn, after_commit_fn after_commit) {
+void dispatcher::add_handler(
+    std::string name, handler_fn fn, after_commit_fn after_commit, accepts_fn accepts
+) {
     auto& handled = metrics_.get_counter(
         "outbox_handler_events_total", "Events applied by a handler", {{"handler", name}}
     );
@@ -123,7 +125,9 @@ void dispatcher::add_handler(std::string name, handler_fn fn, after_commit_fn af
         "outbox_handler_failures_total", "Handler attempts that failed and will be retried",
         {{"handler", name}}
     );
-    handlers_.push_back({std::move(name), std::move(fn), std::move(after_commit), &handled, &failed}
+    handlers_.push_back(
+        {std::move(name), std::move(fn), std::move(after_commit), std::move(accepts), &handled,
+         &failed}
     );
 }
 
@@ -178,11 +182,14 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
     });
 
     std::int64_t oldest = 0;
-    int done = 0;
+    std::vector<const event*> finished;
     for (const auto& e : batch) {
         oldest = std::max<std::int64_t>(oldest, to_ms(clock_.now()) - to_ms(e.created_at));
         bool all_ok = true;
         for (auto& h : handlers_) {
+            if (h.accepts && !h.accepts(e)) {
+                continue;
+            }
             auto delivered =
                 co_await db::transact(db_, std::bind_front(&dispatcher::deliver, this, &h, &e));
             if (!delivered) {
@@ -202,23 +209,36 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
                 co_await h.after_commit(e);
             }
         }
-        if (!all_ok) {
-            continue;  // the claim expires and the event comes back; handlers that succeeded skip
-                       // it
+        if (all_ok) {
+            finished.push_back(&e);
         }
-        auto marked = co_await db_.execute(
-            "UPDATE events SET dispatched_at_ms = $1 WHERE id = $2", to_ms(clock_.now()), e.id
-        );
-        if (!marked) {
-            co_return std::move(marked).error();
-        }
-        for (auto& l : listeners_) {
-            l(e);
-        }
-        lag_.observe(std::chrono::duration<double>(clock_.now() - e.created_at).count());
-        dispatched_.inc();
-        ++done;
+        // Otherwise the claim expires and the event comes back; handlers that succeeded skip it.
     }
+    if (finished.empty()) {
+        oldest_pending_ms_.set(oldest);
+        co_return 0;
+    }
+    // One statement for the batch. A crash before it redelivers these events; the
+    // processed-events rows make every handler skip them.
+    std::string sql = "UPDATE events SET dispatched_at_ms = $1 WHERE id IN (";
+    db::params args{to_ms(clock_.now())};
+    for (std::size_t i = 0; i < finished.size(); ++i) {
+        sql += (i == 0 ? "$" : ", $") + std::to_string(i + 2);
+        args.emplace_back(finished[i]->id);
+    }
+    sql += ")";
+    auto marked = co_await db_.write(std::move(sql), std::move(args));
+    if (!marked) {
+        co_return std::move(marked).error();
+    }
+    for (const auto* e : finished) {
+        for (auto& l : listeners_) {
+            l(*e);
+        }
+        lag_.observe(std::chrono::duration<double>(clock_.now() - e->created_at).count());
+        dispatched_.inc();
+    }
+    const int done = static_cast<int>(finished.size());
     oldest_pending_ms_.set(oldest);
     co_return done;
 }

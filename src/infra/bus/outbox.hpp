@@ -61,6 +61,9 @@ using handler_fn =
 // not see uncommitted state, such as invalidating a cache that readers refill from the database.
 // Called once per delivery, so it must be idempotent; it cannot fail the event.
 using after_commit_fn = std::function<core::task<void>(const event& e)>;
+// Which events a handler wants. The others never reach it: no transaction, no processed-events
+// row (each of those is a write, and most events concern one or two handlers).
+using accepts_fn = std::function<bool(const event& e)>;
 // Live listeners (WebSocket fan-out) get every event after it is handled; at least once, no
 // transaction.
 using listener_fn = std::function<void(const event& e)>;
@@ -81,8 +84,11 @@ public:
         dispatcher_settings settings
     );
 
-    // Register before run(). `name` is stable: it keys the processed-events table.
-    void add_handler(std::string name, handler_fn fn, after_commit_fn after_commit = {});
+    // Register before run(). `name` is stable: it keys the processed-events table. Without
+    // `accepts`, every event is delivered.
+    void add_handler(
+        std::string name, handler_fn fn, after_commit_fn after_commit = {}, accepts_fn accepts = {}
+    );
     void add_listener(listener_fn fn);
 
     // Delivers events until stop(); wakes on notify() or every poll interval.
@@ -99,6 +105,7 @@ private:
         std::string name;
         handler_fn fn;
         after_commit_fn after_commit;
+        accepts_fn accepts;
         core::metrics::counter* handled;
         core::metrics::counter* failed;
     };

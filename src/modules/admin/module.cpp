@@ -17,7 +17,10 @@ struct module::parts {
 module::module(dependencies deps) :parts_(std::make_unique<parts>(deps)) {
     // Other instances and `trader seed` change the tree too: their events invalidate ours.
     deps.events.add_handler(
-        "admin.category_tree", std::bind_front(&category_service::on_event, &parts_->service)
+        "admin.category_tree", std::bind_front(&category_service::on_event, &parts_->service), {},
+        [](const infra::bus::event& e) {
+            return e.type.starts_with("category.") || e.type == "catalog.reindex_requested";
+        }
     );
 }
 

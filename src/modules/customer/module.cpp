@@ -31,7 +31,8 @@ struct module::parts {
 module::module(dependencies deps) :parts_(std::make_unique<parts>(deps)) {
     // A purged account's addresses and wishlist go with it.
     deps.events.add_handler(
-        "customer.account_cleanup", std::bind_front(&account_cleanup::on_event, &parts_->cleanup)
+        "customer.account_cleanup", std::bind_front(&account_cleanup::on_event, &parts_->cleanup),
+        {}, [](const infra::bus::event& e) { return e.type == "user.deleted"; }
     );
 }
 

@@ -105,7 +105,13 @@ indexer::indexer(
 void indexer::register_handlers(infra::bus::dispatcher& events) {
     events.add_handler(
         "shopping.index", std::bind_front(&indexer::apply, this),
-        std::bind_front(&indexer::after_commit, this)
+        std::bind_front(&indexer::after_commit, this), [](const infra::bus::event& e) {
+            const std::string_view type = e.type;
+            return !availability_unchanged(e) &&
+                   (is_product_event(type) || is_store_event(type) ||
+                    type.starts_with("category.") || type == events::reindex_requested ||
+                    type == events::index_rebuilt);
+        }
     );
 }
 

@@ -51,11 +51,13 @@ struct module::parts {
 module::module(dependencies deps, settings s) :parts_(std::make_unique<parts>(deps, s)) {
     // A deleted category leaves the products filed under it uncategorised.
     deps.events.add_handler(
-        "vendor.category_cleanup", std::bind_front(&product_service::on_event, &parts_->products)
+        "vendor.category_cleanup", std::bind_front(&product_service::on_event, &parts_->products),
+        {}, [](const infra::bus::event& e) { return e.type == "category.deleted"; }
     );
     // Ratings of products and stores follow the customer module's review events.
     deps.events.add_handler(
-        "vendor.ratings", std::bind_front(&rating_sync::on_event, &parts_->ratings)
+        "vendor.ratings", std::bind_front(&rating_sync::on_event, &parts_->ratings), {},
+        [](const infra::bus::event& e) { return e.type.starts_with("review."); }
     );
 }
 

@@ -270,6 +270,15 @@ int serve(const config& c) {
         "db_pool_waiting", "Callers waiting for a database connection",
         [&db] { return static_cast<double>(db.stats().waiting); }
     );
+    // Monotonic; rate(db_committed_writes) / rate(db_commits) is the average group (SQLite).
+    metrics.add_callback_gauge(
+        "db_commits", "Physical COMMITs of the SQLite writer since start",
+        [&db] { return static_cast<double>(db.stats().commits); }
+    );
+    metrics.add_callback_gauge(
+        "db_committed_writes", "Write transactions made durable by those COMMITs since start",
+        [&db] { return static_cast<double>(db.stats().committed_writes); }
+    );
 
     std::atomic<bool> stopping{false};
     server.on_shutdown([&events, &stopping] {

@@ -152,6 +152,10 @@ struct pool_stats {
     int size = 0;
     int idle = 0;
     std::int64_t waiting = 0;
+    // SQLite group commit: physical COMMITs of the writer, and the write transactions they made
+    // durable (their ratio is the average group size). Zero on PostgreSQL.
+    std::int64_t commits = 0;
+    std::int64_t committed_writes = 0;
 };
 
 class database {

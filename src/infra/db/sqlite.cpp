@@ -125,6 +125,8 @@ private:
 // group durable. A member learns its outcome only then, so no caller sees "committed" before the
 // data is. Touched only by the holder of the writer.
 struct write_group {
+    std::atomic<std::int64_t> commits{0};           // read by stats() from any thread
+    std::atomic<std::int64_t> committed_writes{0};
     bool open = false;             // BEGIN IMMEDIATE ran and COMMIT has not
     bool flush_scheduled = false;  // a flush_group() is queued for the writer
     std::vector<std::shared_ptr<commit_wait>> members;  // released savepoints waiting for COMMIT
@@ -378,6 +380,16 @@ public:
     int size() const noexcept { return static_cast<int>(all_.size()); }
     int idle() const noexcept { return idle_count_.load(std::memory_order_relaxed); }
     std::int64_t waiting() const noexcept { return waiting_.load(std::memory_order_relaxed); }
+    // The first connection's group counters (only the writer's are ever non-zero).
+    std::pair<std::int64_t, std::int64_t> group_counters() const noexcept {
+        if (all_.empty()) {
+            return {0, 0};
+        }
+        auto& g = all_.front()->group();
+        return {
+            g.commits.load(std::memory_order_relaxed),
+            g.committed_writes.load(std::memory_order_relaxed)};
+    }
 
     // An idle connection, or nullptr when every one is taken.
     sqlite_connection* try_take() {
@@ -477,8 +489,9 @@ core::task<core::result<lease>> take(std::shared_ptr<sqlite_pool> pool) {
 constexpr std::size_t max_group = 64;
 
 // Commits the writer's open group (or undoes it when COMMIT fails) and tells every member.
-// Returns the outcome. Runs on a pool thread, with the writer held.
-std::optional<core::error> close_group(sqlite_connection& conn) {
+// `closer_writes`: 1 when the caller is a write transaction of the group itself. Returns the
+// outcome. Runs on a pool thread, with the writer held.
+std::optional<core::error> close_group(sqlite_connection& conn, int closer_writes = 0) {
     auto& g = conn.group();
     if (!g.open) {
         return std::nullopt;
@@ -487,6 +500,11 @@ std::optional<core::error> close_group(sqlite_connection& conn) {
     if (auto committed = conn.run_script("COMMIT"); !committed) {
         failure = std::move(committed).error();
         conn.roll_back_if_open();
+    } else {
+        g.commits.fetch_add(1, std::memory_order_relaxed);
+        g.committed_writes.fetch_add(
+            static_cast<std::int64_t>(g.members.size()) + closer_writes, std::memory_order_relaxed
+        );
     }
     g.open = false;
     auto members = std::move(g.members);
@@ -674,7 +692,7 @@ public:
                 leave_group(*conn, pool);
                 return {std::nullopt, std::move(joined)};
             }
-            return {close_group(*conn)};
+            return {close_group(*conn, 1)};
         };
         auto done = co_await held_.workers().run(std::move(job));
         if (done.still_open) {
@@ -828,10 +846,13 @@ core::task<void> sqlite_database::run_at_home(std::function<core::task<void>()> 
 }
 
 pool_stats sqlite_database::stats() const {
+    auto [commits, writes] = writer_->group_counters();
     return pool_stats{
         .size = writer_->size() + readers_->size(),
         .idle = writer_->idle() + readers_->idle(),
         .waiting = writer_->waiting() + readers_->waiting(),
+        .commits = commits,
+        .committed_writes = writes,
     };
 }
 

@@ -612,6 +612,10 @@ TEST_F(SqliteDatabase, grouped_writers_commit_together_and_a_failed_one_leaves_n
     }
     // Every "committed" answer is on disk for another connection; nothing of a refused one is.
     EXPECT_EQ(run(count_notes(db)), committed);
+    // Queued writers did share COMMITs (create_notes is one more write).
+    auto stats = db.stats();
+    EXPECT_EQ(stats.committed_writes, committed + 1);
+    EXPECT_LT(stats.commits, stats.committed_writes);
     auto raw = open_raw(path_);
     exec_raw(raw.get(), "BEGIN IMMEDIATE; ROLLBACK;");  // no group was left open
     EXPECT_EQ(db.stats().idle, db.stats().size);

@@ -1,5 +1,6 @@
 #include "modules/identity/routes.hpp"
 
+#include "core/http/paging.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 
@@ -15,26 +16,11 @@ client_info client_of(const core::http::request& req) {
 }
 
 core::result<page_query> page_of(const core::http::request& req, std::string_view prefix) {
-    page_query out;
-    auto raw_limit = req.query("limit");
-    auto limit = core::parse_page_limit(
-        raw_limit ? std::optional<std::string_view>{*raw_limit} : std::nullopt
-    );
-    if (!limit) {
-        return std::move(limit).error();
+    auto page = core::http::page_of(req, prefix);
+    if (!page) {
+        return std::move(page).error();
     }
-    out.limit = *limit;
-    if (auto cursor = req.query("cursor")) {
-        auto position = core::decode_cursor(*cursor);
-        if (!position || !core::is_id(*position, prefix)) {
-            return core::error{
-                core::errc::bad_request,
-                "cursor is not valid",
-                {{"/cursor", "cursor", "is not a cursor of this list"}}};
-        }
-        out.before_id = std::move(*position);
-    }
-    return out;
+    return page_query{.before_id = std::move(page->position), .limit = page->limit};
 }
 
 }  // namespace identity

@@ -75,7 +75,8 @@ std::int64_t order_service::now_ms() const {
 core::task<core::result<order>> order_service::checkout(
     cart_caller who, std::string cart_id, checkout_request r
 ) {
-    if (payments_.find(r.payment_method) == nullptr) {
+    auto* method = payments_.find(r.payment_method);
+    if (method == nullptr) {
         co_return fail(core::error{
             errc::invalid,
             "payment method is not offered",
@@ -91,7 +92,9 @@ core::task<core::result<order>> order_service::checkout(
     if (!quote) {
         co_return std::move(quote).error();
     }
-    auto body = std::bind_front(&order_service::checkout_tx, this, std::cref(*quote), std::cref(r));
+    auto body = std::bind_front(
+        &order_service::checkout_tx, this, std::ref(*method), std::cref(*quote), std::cref(r)
+    );
     auto placed = co_await infra::db::transact(db_, std::move(body));
     if (placed) {
         events_.notify();
@@ -109,12 +112,11 @@ core::task<core::result<cart_quote>> order_service::quote_tx(
 }
 
 core::task<core::result<order>> order_service::checkout_tx(
-    const cart_quote& quoted, const checkout_request& r, infra::db::transaction& tx
+    payment_method& method,
+    const cart_quote& quoted,
+    const checkout_request& r,
+    infra::db::transaction& tx
 ) {
-    auto* method = payments_.find(r.payment_method);
-    if (method == nullptr) {
-        co_return fail(errc::invalid, "payment method is not offered");
-    }
     // A copy: the body runs again on `busy`.
     auto quote = std::optional<cart_quote>{quoted};
     auto email = r.email ? r.email : quote->email;
@@ -146,7 +148,7 @@ core::task<core::result<order>> order_service::checkout_tx(
     o.cart_id = quote->cart_id;
     o.email = email;
     o.currency = quote->currency;
-    o.payment_method = std::string{method->name()};
+    o.payment_method = std::string{method.name()};
     o.delivery = r.delivery.method;
     o.address = r.address;
     o.totals = quote->totals;
@@ -160,7 +162,7 @@ core::task<core::result<order>> order_service::checkout_tx(
         .amount = o.totals.total,
         .customer_id = o.customer_id,
         .email = o.email};
-    auto auth = co_await method->authorize(std::move(pay));
+    auto auth = co_await method.authorize(std::move(pay));
     if (!auth) {
         co_return std::move(auth).error();
     }

@@ -107,7 +107,10 @@ private:
         infra::db::transaction& tx
     );
     core::task<core::result<order>> checkout_tx(
-        const cart_quote& quoted, const checkout_request& r, infra::db::transaction& tx
+        payment_method& method,
+        const cart_quote& quoted,
+        const checkout_request& r,
+        infra::db::transaction& tx
     );
     core::task<core::result<order>> cancel_tx(
         const core::principal& who,

@@ -158,10 +158,13 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
     auto now = clock_.now();
     // Claim a batch, so several instances share the work and a crashed one's claim expires.
     auto claimed = co_await db_.execute(
-        "UPDATE events SET claimed_until_ms = $1, attempts = attempts + 1 WHERE id IN ("
+        // A join rather than `id IN (subquery)`: SQLite plans that as a scan of the whole table
+        // when its statistics think the table is small.
+        "UPDATE events SET claimed_until_ms = $1, attempts = attempts + 1 FROM ("
         " SELECT id FROM events WHERE dispatched_at_ms IS NULL AND (claimed_until_ms IS NULL OR "
         "claimed_until_ms < $2)"
-        " ORDER BY id LIMIT $3) RETURNING id, type, aggregate_id, data, created_at_ms",
+        " ORDER BY id LIMIT $3) AS batch WHERE events.id = batch.id"
+        " RETURNING events.id, type, aggregate_id, data, created_at_ms",
         to_ms(now + settings_.claim_timeout), to_ms(now),
         static_cast<std::int64_t>(settings_.batch_size)
     );

@@ -530,18 +530,31 @@ core::task<core::result<void>> index_repo::rebuild_cache(db::transaction& tx, bo
 
 core::task<core::result<void>> index_repo::finish(db::transaction& tx) {
     // Merged full-text segments and fresh planner statistics keep the first queries after a
-    // rebuild as fast as later ones.
-    std::string script = kind_ == db::dialect::sqlite
-                             ? "INSERT INTO shop_fts (shop_fts) VALUES ('optimize')"
-                             : "ANALYZE shop_products, shop_prices, shop_facets, shop_terms";
-    auto merged = co_await tx.run(std::move(script));
-    if (!merged) {
-        co_return std::move(merged).error();
-    }
+    // rebuild as fast as later ones. Only the index's own tables are analysed: they are whole
+    // after a rebuild. Statistics taken now of a table that is still small (events, orders,
+    // carts) would tell SQLite's planner to scan it long after it has grown.
+    std::vector<std::string> script;
     if (kind_ == db::dialect::sqlite) {
-        auto analysed = co_await tx.run("ANALYZE");
-        if (!analysed) {
-            co_return std::move(analysed).error();
+        script = {
+            "INSERT INTO shop_fts (shop_fts) VALUES ('optimize')",
+            "ANALYZE shop_products",
+            "ANALYZE shop_documents",
+            "ANALYZE shop_prices",
+            "ANALYZE shop_facets",
+            "ANALYZE shop_terms",
+            // Left by earlier versions, which analysed every table here.
+            "DELETE FROM sqlite_stat1 WHERE tbl NOT IN ('shop_products', 'shop_documents', "
+            "'shop_prices', 'shop_facets', 'shop_terms')",
+            // Makes every connection load the statistics again.
+            "ANALYZE sqlite_schema",
+        };
+    } else {
+        script = {"ANALYZE shop_products, shop_prices, shop_facets, shop_terms"};
+    }
+    for (auto& sql : script) {
+        auto done = co_await tx.run(std::move(sql));
+        if (!done) {
+            co_return std::move(done).error();
         }
     }
     co_return core::ok();

@@ -279,6 +279,10 @@ int serve(const config& c) {
         "db_committed_writes", "Write transactions made durable by those COMMITs since start",
         [&db] { return static_cast<double>(db.stats().committed_writes); }
     );
+    metrics.add_callback_gauge(
+        "db_checkpoints", "WAL checkpoints of the SQLite database since start",
+        [&db] { return static_cast<double>(db.stats().checkpoints); }
+    );
 
     std::atomic<bool> stopping{false};
     server.on_shutdown([&events, &stopping] {

@@ -156,6 +156,8 @@ struct pool_stats {
     // durable (their ratio is the average group size). Zero on PostgreSQL.
     std::int64_t commits = 0;
     std::int64_t committed_writes = 0;
+    // SQLite: WAL checkpoints run by the background checkpointer since start.
+    std::int64_t checkpoints = 0;
 };
 
 class database {

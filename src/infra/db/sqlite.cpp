@@ -13,8 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cassert>
 #include <cctype>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -132,6 +135,101 @@ struct write_group {
     std::vector<std::shared_ptr<commit_wait>> members;  // released savepoints waiting for COMMIT
 };
 
+// Checkpoints the WAL into the database file on a thread of its own, with its own connection.
+// Left to SQLite, the writer that commits past the threshold copies every page itself while all
+// other writers wait. Here the writer only finishes a pass that is nearly done: the WAL restarts
+// from its beginning only when it was wholly copied as the next write began, so the last few
+// pages are copied right after a COMMIT, before the writer is given up.
+class checkpointer {
+public:
+    // Pages in the WAL before a checkpoint is due: SQLite's own default.
+    static constexpr int threshold = 1000;
+
+    explicit checkpointer(db_handle db) : db_(std::move(db)), thread_([this] { loop(); }) {}
+    checkpointer(const checkpointer&) = delete;
+    checkpointer& operator=(const checkpointer&) = delete;
+    ~checkpointer() {
+        {
+            std::lock_guard lock{mutex_};
+            stopping_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+
+    // The writer's WAL hook: runs on the writer after each COMMIT, with the WAL's size in pages.
+    static int on_commit(void* self, sqlite3* writer, const char*, int pages) {
+        static_cast<checkpointer*>(self)->wal_grew(writer, pages);
+        return SQLITE_OK;
+    }
+
+    std::int64_t checkpoints() const noexcept { return done_.load(std::memory_order_relaxed); }
+
+private:
+    void wal_grew(sqlite3* writer, int pages) {
+        if (pages < last_pages_) {
+            backfilled_.store(0, std::memory_order_relaxed);  // the WAL restarted
+        }
+        last_pages_ = pages;
+        if (pages < threshold) {
+            return;
+        }
+        int left = pages - backfilled_.load(std::memory_order_relaxed);
+        if (left <= threshold / 4) {
+            int log = 0;
+            int copied = 0;
+            // PASSIVE never waits: when the thread is copying, the next COMMIT tries again.
+            if (sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
+                SQLITE_OK) {
+                backfilled_.store(copied, std::memory_order_relaxed);
+                done_.fetch_add(1, std::memory_order_relaxed);
+            }
+            return;
+        }
+        {
+            std::lock_guard lock{mutex_};
+            if (due_) {
+                return;
+            }
+            due_ = true;
+        }
+        wake_.notify_one();
+    }
+
+    void loop() {
+        std::unique_lock lock{mutex_};
+        while (true) {
+            wake_.wait(lock, [this] { return due_ || stopping_; });
+            if (stopping_) {
+                return;
+            }
+            lock.unlock();
+            int log = 0;
+            int copied = 0;
+            // PASSIVE: copies what no reader still needs and never waits for a lock.
+            int rc = sqlite3_wal_checkpoint_v2(
+                db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied
+            );
+            if (rc == SQLITE_OK) {
+                backfilled_.store(copied, std::memory_order_relaxed);
+                done_.fetch_add(1, std::memory_order_relaxed);
+            }
+            lock.lock();
+            due_ = false;
+        }
+    }
+
+    db_handle db_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool due_ = false;
+    bool stopping_ = false;
+    std::atomic<int> backfilled_{0};  // WAL pages copied so far in this cycle of the WAL
+    int last_pages_ = 0;              // touched only by the writer's hook
+    std::atomic<std::int64_t> done_{0};
+    std::thread thread_;  // last: starts once everything above exists
+};
+
 // One SQLite connection with its prepared statements. Used by one holder at a time, on pool
 // threads.
 class sqlite_connection {
@@ -164,7 +262,10 @@ public:
         if (mode->empty() || mode->front().get<std::string>(0) != "wal") {
             return core::error{errc::internal, "sqlite: could not switch " + path + " to WAL"};
         }
-        auto pragmas = conn->run_script("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+        // journal_size_limit: a WAL that grew under a burst is cut back to 64 MiB when it restarts.
+        auto pragmas = conn->run_script(
+            "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864;"
+        );
         if (!pragmas) {
             return std::move(pragmas).error();
         }
@@ -192,6 +293,11 @@ public:
     }
 
     write_group& group() noexcept { return group_; }
+
+    // Checkpoints go to `c` instead of the committing writer.
+    void checkpoint_with(checkpointer* c) noexcept {
+        sqlite3_wal_hook(db_.get(), &checkpointer::on_commit, c);
+    }
 
     // Deferred foreign-key violations not yet resolved in the open transaction.
     bool deferred_violations() noexcept {
@@ -377,6 +483,16 @@ public:
     }
 
     core::worker_pool& workers() const noexcept { return workers_; }
+
+    // For the writer's pool: `c` checkpoints the WAL from now on.
+    void checkpoint_with(std::unique_ptr<checkpointer> c) {
+        checkpointer_ = std::move(c);
+        all_.front()->checkpoint_with(checkpointer_.get());
+    }
+    std::int64_t checkpoints() const noexcept {
+        return checkpointer_ ? checkpointer_->checkpoints() : 0;
+    }
+
     int size() const noexcept { return static_cast<int>(all_.size()); }
     int idle() const noexcept { return idle_count_.load(std::memory_order_relaxed); }
     std::int64_t waiting() const noexcept { return waiting_.load(std::memory_order_relaxed); }
@@ -430,6 +546,8 @@ private:
         void(boost::system::error_code, sqlite_connection*)>;
 
     core::worker_pool& workers_;
+    // Before the connections, so it outlives the writer whose WAL hook points at it.
+    std::unique_ptr<checkpointer> checkpointer_;
     std::vector<std::unique_ptr<sqlite_connection>> all_;
     channel idle_;
     std::atomic<int> idle_count_{0};
@@ -853,6 +971,7 @@ pool_stats sqlite_database::stats() const {
         .waiting = writer_->waiting() + readers_->waiting(),
         .commits = commits,
         .committed_writes = writes,
+        .checkpoints = writer_->checkpoints(),
     };
 }
 
@@ -887,6 +1006,24 @@ core::result<std::unique_ptr<database>> open_sqlite(
     std::vector<std::unique_ptr<sqlite_connection>> writers;
     writers.push_back(std::move(*writer));
 
+    // The checkpointer's own connection, opened after the writer has switched the file to WAL.
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(
+        settings.path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr
+    );
+    db_handle checkpoint_db{raw};
+    if (rc == SQLITE_OK) {
+        // A connection reads the file only at its first statement; until then a checkpoint sees
+        // no WAL and does nothing.
+        rc = sqlite3_exec(checkpoint_db.get(), "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    }
+    if (rc != SQLITE_OK) {
+        return map_error(
+            rc, "open " + settings.path,
+            checkpoint_db ? sqlite3_errmsg(checkpoint_db.get()) : sqlite3_errstr(rc)
+        );
+    }
+
     std::vector<std::unique_ptr<sqlite_connection>> readers;
     for (int i = 0; i < settings.readers; ++i) {
         auto reader = sqlite_connection::open(settings.path, true, settings.busy_timeout);
@@ -896,9 +1033,10 @@ core::result<std::unique_ptr<database>> open_sqlite(
         readers.push_back(std::move(*reader));
     }
 
+    auto writer_pool = std::make_shared<sqlite_pool>(pool, std::move(writers));
+    writer_pool->checkpoint_with(std::make_unique<checkpointer>(std::move(checkpoint_db)));
     return std::unique_ptr<database>{std::make_unique<sqlite_database>(
-        pool, std::make_shared<sqlite_pool>(pool, std::move(writers)),
-        std::make_shared<sqlite_pool>(pool, std::move(readers))
+        pool, std::move(writer_pool), std::make_shared<sqlite_pool>(pool, std::move(readers))
     )};
 }
 

@@ -674,4 +674,31 @@ TEST_F(SqliteDatabase, a_deferred_constraint_fails_its_own_writer_not_the_group)
     EXPECT_EQ(db.stats().idle, db.stats().size);
 }
 
+
+core::task<void> write_pages(db::database& db, int rows) {
+    must(co_await db.write("CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"));
+    for (int i = 0; i < rows; ++i) {
+        // About one database page each.
+        must(co_await db.write("INSERT INTO pages (body) VALUES (zeroblob(4000))"));
+    }
+}
+
+TEST_F(SqliteDatabase, the_wal_is_checkpointed_off_the_writer_and_restarts_while_in_use) {
+    auto& db = open();
+    constexpr int rows = 3000;
+    run(write_pages(db, rows));
+
+    auto counted = run(db.read("SELECT count(*) FROM pages"));
+    ASSERT_TRUE(counted);
+    EXPECT_EQ(counted->front().get<int>(0), rows);
+    EXPECT_GT(db.stats().checkpoints, 0);
+    // With the database still open, the pages reached the database file, and the WAL started
+    // over instead of holding every page written.
+    auto written = static_cast<std::uintmax_t>(rows) * 4000;
+    EXPECT_GT(std::filesystem::file_size(path_), written / 2);
+    auto wal = path_;
+    wal += "-wal";
+    EXPECT_LT(std::filesystem::file_size(wal), written / 2);
+}
+
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,10 @@ public:
     int status = 200;
     std::string content_type;
     std::string body;
+    // A body shared with its other holder (a cache entry) and written without a copy: when
+    // `shared` is set, `shared_body` (bytes inside *shared) is sent and `body` is not.
+    std::shared_ptr<const void> shared;
+    std::string_view shared_body;
     std::vector<std::pair<std::string, std::string>> headers;
     // Set when the response is a problem; the server renders it with the request id as `instance`.
     std::optional<core::error> problem;

@@ -368,6 +368,16 @@ net::awaitable<bool> server::impl::write_response(
     out.keep_alive(keep_alive);
     stream.expires_after(settings.read_timeout);
 
+    if (res.shared && req.verb != method::head) {
+        // The same head, and the body written straight from the shared bytes.
+        bhttp::response<bhttp::span_body<const char>> shared_out{std::move(out.base())};
+        shared_out.body() = {res.shared_body.data(), res.shared_body.size()};
+        shared_out.prepare_payload();
+        auto [ec, written] = co_await bhttp::async_write(stream, shared_out, use_tuple);
+        handler.record(req, res, written);
+        co_return !ec && keep_alive;
+    }
+
     if (res.stream) {
         out.chunked(true);
         out.keep_alive(false);
@@ -386,7 +396,7 @@ net::awaitable<bool> server::impl::write_response(
         co_return false;
     }
 
-    std::size_t body_size = res.body.size();
+    std::size_t body_size = res.shared ? res.shared_body.size() : res.body.size();
     if (req.verb == method::head) {
         out.content_length(body_size);
     } else {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,15 @@ public:
 
     // The value stored under `key`, unless it expired or was evicted.
     virtual core::task<std::optional<std::string>> get(std::string key) = 0;
+    // The same, shared instead of copied (null when absent): an in-process cache hands out the
+    // stored value itself, so a page served from it is never copied.
+    virtual core::task<std::shared_ptr<const std::string>> get_shared(std::string key) {
+        auto found = co_await get(std::move(key));
+        if (!found) {
+            co_return nullptr;
+        }
+        co_return std::make_shared<const std::string>(std::move(*found));
+    }
     // Stores `value` for `ttl` (0 = the cache's default); a value too large for the cache is not
     // stored.
     virtual core::task<void> put(

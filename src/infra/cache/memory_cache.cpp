@@ -82,20 +82,28 @@ void memory_cache::drop(shard& s, std::list<entry>::iterator it) noexcept {
 }
 
 std::optional<std::string> memory_cache::lookup(std::string_view key) {
+    auto found = lookup_shared(key);
+    if (!found) {
+        return std::nullopt;
+    }
+    return *found;
+}
+
+std::shared_ptr<const std::string> memory_cache::lookup_shared(std::string_view key) {
     auto& s = shard_for(key);
     auto now = clock_.now();
     std::lock_guard lock{s.mu};
     auto found = s.index.find(key);
     if (found == s.index.end()) {
         misses_.inc();
-        return std::nullopt;
+        return nullptr;
     }
     auto it = found->second;
     if (it->expires_at <= now) {
         drop(s, it);
         evicted_expired_.inc();
         misses_.inc();
-        return std::nullopt;
+        return nullptr;
     }
     s.lru.splice(s.lru.begin(), s.lru, it);
     hits_.inc();
@@ -124,7 +132,8 @@ void memory_cache::store(std::string key, std::string value, std::chrono::millis
         (victim->expires_at <= now ? evicted_expired_ : evicted_capacity_).inc();
         drop(s, victim);
     }
-    s.lru.push_front(entry{std::move(key), std::move(value), expires, cost});
+    s.lru.push_front(entry{
+        std::move(key), std::make_shared<const std::string>(std::move(value)), expires, cost});
     s.index.emplace(std::string_view{s.lru.front().key}, s.lru.begin());
     s.bytes += cost;
     bytes_.add(static_cast<std::int64_t>(cost));
@@ -167,7 +176,13 @@ std::size_t memory_cache::entries() const noexcept {
     return total;
 }
 
-core::task<std::optional<std::string>> memory_cache::get(std::string key) { co_return lookup(key); }
+core::task<std::optional<std::string>> memory_cache::get(std::string key) {
+    co_return lookup(key);
+}
+
+core::task<std::shared_ptr<const std::string>> memory_cache::get_shared(std::string key) {
+    co_return lookup_shared(key);
+}
 
 core::task<void> memory_cache::put(
     std::string key, std::string value, std::chrono::milliseconds ttl

@@ -42,6 +42,7 @@ public:
     ~memory_cache() override;
 
     core::task<std::optional<std::string>> get(std::string key) override;
+    core::task<std::shared_ptr<const std::string>> get_shared(std::string key) override;
     core::task<void> put(std::string key, std::string value, std::chrono::milliseconds ttl)
         override;
     core::task<void> erase(std::string key) override;
@@ -50,6 +51,7 @@ public:
 
     // The same operations without a coroutine frame (the task versions call these).
     std::optional<std::string> lookup(std::string_view key);
+    std::shared_ptr<const std::string> lookup_shared(std::string_view key);
     void store(std::string key, std::string value, std::chrono::milliseconds ttl);
     void remove(std::string_view key);
     std::uint64_t current_generation(std::string_view name) const noexcept;
@@ -61,7 +63,7 @@ public:
 private:
     struct entry {
         std::string key;
-        std::string value;
+        std::shared_ptr<const std::string> value;  // shared with readers, never changed
         core::time_point expires_at;
         std::size_t cost = 0;
     };

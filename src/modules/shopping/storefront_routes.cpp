@@ -307,9 +307,10 @@ http::response storefront_routes::answer(const http::request& req, const rendere
     } else {
         res.status = 200;
         res.content_type = "application/json";
-        res.body = r.body;
+        res.shared = r.stored;
+        res.shared_body = r.body;
     }
-    res.header("ETag", r.etag);
+    res.header("ETag", std::string{r.etag});
     res.header(
         "Cache-Control", max_age_.count() > 0
                              ? "public, max-age=" + std::to_string(max_age_.count())

@@ -33,19 +33,22 @@ core::error bad_parameter(std::string_view name, std::string_view code, std::str
         {{"/" + std::string{name}, std::string{code}, std::move(message)}}};
 }
 
-rendered render(std::string body) {
-    auto tag = core::http::strong_etag(body);
-    return rendered{std::move(tag), std::move(body)};
-}
-
-std::string encode_rendered(const rendered& r) { return r.etag + "\n" + r.body; }
-
-std::optional<rendered> decode_rendered(const std::string& value) {
-    auto newline = value.find('\n');
-    if (newline == std::string::npos) {
+// Views into `stored`, which holds "etag\nbody"; nullopt when it does not.
+std::optional<rendered> decode_rendered(std::shared_ptr<const std::string> stored) {
+    std::string_view whole = *stored;
+    auto newline = whole.find('\n');
+    if (newline == std::string_view::npos) {
         return std::nullopt;
     }
-    return rendered{value.substr(0, newline), value.substr(newline + 1)};
+    return rendered{std::move(stored), whole.substr(0, newline), whole.substr(newline + 1)};
+}
+
+rendered render(const std::string& body) {
+    auto stored = core::http::strong_etag(body);
+    stored.reserve(stored.size() + 1 + body.size());
+    stored += '\n';
+    stored += body;
+    return *decode_rendered(std::make_shared<const std::string>(std::move(stored)));
 }
 
 // A list item with only the chosen fields (ids are always kept).
@@ -163,15 +166,15 @@ storefront_service::storefront_service(
       sync_(sync) {}
 
 core::task<std::optional<rendered>> storefront_service::cached(std::string key) {
-    auto hit = co_await cache_.get(std::move(key));
+    auto hit = co_await cache_.get_shared(std::move(key));
     if (!hit) {
         co_return std::nullopt;
     }
-    co_return decode_rendered(*hit);
+    co_return decode_rendered(std::move(hit));
 }
 
 core::task<void> storefront_service::keep(std::string key, const rendered& r) {
-    co_await cache_.put(std::move(key), encode_rendered(r), settings_.cache_ttl);
+    co_await cache_.put(std::move(key), *r.stored, settings_.cache_ttl);
 }
 
 core::task<core::result<rendered>> storefront_service::list(list_query q) {

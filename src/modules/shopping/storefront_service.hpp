@@ -24,10 +24,12 @@ struct storefront_settings {
     std::chrono::milliseconds cache_ttl{60000};  // entries also expire without an event
 };
 
-// A rendered response body and its strong ETag.
+// A rendered response body and its strong ETag, both views into one string ("etag\nbody") that
+// the cache keeps as it is: a page served from the cache is never copied.
 struct rendered {
-    std::string etag;
-    std::string body;
+    std::shared_ptr<const std::string> stored;
+    std::string_view etag;
+    std::string_view body;
 };
 
 // A list or search request as the routes decoded it; category and vendor are not resolved yet.

@@ -11,6 +11,22 @@ struct cache_fixture : testing::Test {
     core::metrics::registry metrics;
 };
 
+TEST_F(cache_fixture, shared_lookups_hand_out_the_stored_value_itself) {
+    infra::cache::memory_cache c{{.max_bytes = 1 << 20, .default_ttl = 10s}, clock, metrics};
+    c.store("page", std::string(20000, 'x'), 0ms);
+    auto first = c.lookup_shared("page");
+    auto second = c.lookup_shared("page");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first.get(), second.get()) << "one value, not a copy per hit";
+    EXPECT_EQ(first->size(), 20000U);
+    EXPECT_EQ(c.lookup_shared("other"), nullptr);
+    // A reader keeps its value when the entry is replaced or dropped meanwhile.
+    c.store("page", "new", 0ms);
+    c.remove("page");
+    EXPECT_EQ(first->size(), 20000U);
+    EXPECT_EQ(c.lookup_shared("page"), nullptr);
+}
+
 TEST_F(cache_fixture, stores_and_expires_entries_by_ttl) {
     infra::cache::memory_cache c{{.max_bytes = 1 << 20, .default_ttl = 10s}, clock, metrics};
     c.store("a", "1", 0ms);

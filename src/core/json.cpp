@@ -406,4 +406,35 @@ void object_reader::done() {
     }
 }
 
+void append_escaped(std::string& out, std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (unsigned char c : text) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out.push_back(hex[c >> 4U]);
+                    out.push_back(hex[c & 0xFU]);
+                } else {
+                    out.push_back(static_cast<char>(c));
+                }
+        }
+    }
+}
+
 }  // namespace core::json

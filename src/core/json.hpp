@@ -117,4 +117,8 @@ private:
 // Escapes a key for use in a JSON pointer (RFC 6901).
 std::string pointer_escape(std::string_view key);
 
+// Appends `text` to `out` as the inside of a JSON string (quotes not included), for code that
+// writes JSON text directly instead of building a value first.
+void append_escaped(std::string& out, std::string_view text);
+
 }  // namespace core::json

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/clock.hpp"
+#include "core/json.hpp"
 
 namespace core::log {
 namespace {
@@ -133,34 +134,7 @@ void flush() noexcept { the_sink().flush(); }
 void write_line(std::string_view json_line) { the_sink().append(json_line); }
 
 void append_json_escaped(std::string& out, std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (unsigned char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out.push_back(hex[c >> 4U]);
-                    out.push_back(hex[c & 0xFU]);
-                } else {
-                    out.push_back(static_cast<char>(c));
-                }
-        }
-    }
+    core::json::append_escaped(out, text);
 }
 
 line::line(level l, std::string_view message) : on_(enabled(l)) {

@@ -32,6 +32,23 @@ void rank(std::vector<facet_count>& values) {
     }
 }
 
+using tally = std::vector<std::pair<std::string_view, std::int64_t>>;
+
+// The most frequent values (then by value), copied out: only these few become strings.
+std::vector<facet_count> top_values(tally& values) {
+    auto order = [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    };
+    const auto kept = std::min(values.size(), max_facet_values);
+    std::partial_sort(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(kept), values.end(), order);
+    std::vector<facet_count> out;
+    out.reserve(kept);
+    for (std::size_t i = 0; i < kept; ++i) {
+        out.push_back({std::string{values[i].first}, values[i].second, {}, {}});
+    }
+    return out;
+}
+
 }  // namespace
 
 facet_counts rank_facets(facet_totals totals) {
@@ -40,28 +57,30 @@ facet_counts rank_facets(facet_totals totals) {
         out.category.push_back({std::move(id), n, {}, {}});
     }
     out.vendor = std::move(totals.vendors);
-    std::map<std::string, std::vector<facet_count>> by_attribute;
+    // Views into the entries, which outlive this call.
+    std::map<std::string_view, tally> by_attribute;
+    tally tags;
     for (const auto& [entry, n] : totals.values) {
         decode_facets(
             entry,
             [&](std::string_view, std::string_view kind, std::string_view name,
                 std::string_view value) {
                 if (kind == attribute_kind) {
-                    by_attribute[std::string{name}].push_back({std::string{value}, n, {}, {}});
+                    by_attribute[name].emplace_back(value, n);
                 } else if (kind == tag_kind) {
-                    out.tags.push_back({std::string{value}, n, {}, {}});
+                    tags.emplace_back(value, n);
                 }
             }
         );
     }
     rank(out.category);
     rank(out.vendor);
-    rank(out.tags);
-    std::vector<std::pair<std::string, std::int64_t>> names;
-    for (auto& [name, values] : by_attribute) {
+    out.tags = top_values(tags);
+    std::vector<std::pair<std::string_view, std::int64_t>> names;
+    for (const auto& [name, values] : by_attribute) {
         std::int64_t total = 0;
         for (const auto& v : values) {
-            total += v.count;
+            total += v.second;
         }
         names.emplace_back(name, total);
     }
@@ -72,9 +91,7 @@ facet_counts rank_facets(facet_totals totals) {
         if (out.attributes.size() == max_facet_attributes) {
             break;
         }
-        auto values = std::move(by_attribute[name]);
-        rank(values);
-        out.attributes.emplace_back(name, std::move(values));
+        out.attributes.emplace_back(std::string{name}, top_values(by_attribute[name]));
     }
     std::sort(out.attributes.begin(), out.attributes.end(), [](const auto& a, const auto& b) {
         return a.first < b.first;

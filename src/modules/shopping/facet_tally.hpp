@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,7 +18,9 @@ namespace shopping {
 struct facet_totals {
     std::vector<std::pair<std::string, std::int64_t>> categories;  // by category id
     std::vector<facet_count> vendors;                              // value = vendor id
-    std::vector<std::pair<std::string, std::int64_t>> values;      // by encode_facets() entry
+    // By encode_facets() entry; views into the counter's storage, which must outlive
+    // rank_facets() (it copies only the values it keeps).
+    std::vector<std::pair<std::string_view, std::int64_t>> values;
     std::array<std::int64_t, price_bucket_floors.size()> buckets{};
     std::int64_t scale = 1;  // 10^minor digits of the currency
 };

@@ -603,8 +603,64 @@ core::result<engine_answer> search_engine::search(
         double fraction;
         std::uint32_t slot;
     };
+    // Ascending by key then id, except newest, rating and price_desc (descending by both).
+    const bool descending = sort == sort_order::newest || sort == sort_order::rating ||
+                            sort == sort_order::price_desc;
+    auto id_less = [&](std::uint32_t x, std::uint32_t y) {
+        const int c = st.slots[x].id.compare(st.slots[y].id);
+        return c != 0 ? c < 0 : st.cold[x].id < st.cold[y].id;
+    };
+    auto before = [&](const candidate& x, const candidate& y) {
+        if (numeric_key) {
+            if (x.whole != y.whole) {
+                return descending ? x.whole > y.whole : x.whole < y.whole;
+            }
+        } else if (x.fraction != y.fraction) {
+            return descending ? x.fraction > y.fraction : x.fraction < y.fraction;
+        }
+        return descending ? id_less(y.slot, x.slot) : id_less(x.slot, y.slot);
+    };
+    // Only candidates after the cursor are kept (all when there is none).
+    const candidate edge{after_int.value_or(0), after_double.value_or(0), none};
+    const std::string_view edge_id = req.after ? std::string_view{req.after->id} : std::string_view{};
+    const auto edge_prefix = id_prefix::of(edge_id);
+    // The candidate's id against the cursor's: <0, 0 (the same id) or >0.
+    auto versus_edge = [&](std::uint32_t slot) {
+        const int c = st.slots[slot].id.compare(edge_prefix);
+        return c != 0 ? c : std::string_view{st.cold[slot].id}.compare(edge_id);
+    };
+    auto past_cursor = [&](const candidate& c) {
+        if (!req.after) {
+            return true;
+        }
+        if (numeric_key) {
+            if (c.whole != edge.whole) {
+                return descending ? c.whole < edge.whole : c.whole > edge.whole;
+            }
+        } else if (c.fraction != edge.fraction) {
+            return descending ? c.fraction < edge.fraction : c.fraction > edge.fraction;
+        }
+        const int order = versus_edge(c.slot);
+        return descending ? order < 0 : order > 0;
+    };
+    const auto wanted = static_cast<std::size_t>(std::max(req.limit, 0)) + 1;
+    // The best `wanted` so far in a heap whose top is the worst of them: most matches cost one
+    // comparison and are never stored.
     thread_local std::vector<candidate> page;
     page.clear();
+    auto keep = [&](const candidate& c) {
+        if (!past_cursor(c)) {
+            return;
+        }
+        if (page.size() < wanted) {
+            page.push_back(c);
+            std::push_heap(page.begin(), page.end(), before);
+        } else if (before(c, page.front())) {
+            std::pop_heap(page.begin(), page.end(), before);
+            page.back() = c;
+            std::push_heap(page.begin(), page.end(), before);
+        }
+    };
     for (const auto& m : matches) {
         const auto& s = st.slots[m.slot];
         if (!passes(m.slot)) {
@@ -643,54 +699,10 @@ core::result<engine_answer> search_engine::search(
                 c.whole = *price;
                 break;
         }
-        page.push_back(c);
+        keep(c);
     }
 
-    // Ascending by key then id, except newest, rating and price_desc (descending by both).
-    const bool descending = sort == sort_order::newest || sort == sort_order::rating ||
-                            sort == sort_order::price_desc;
-    auto id_less = [&](std::uint32_t x, std::uint32_t y) {
-        const int c = st.slots[x].id.compare(st.slots[y].id);
-        return c != 0 ? c < 0 : st.cold[x].id < st.cold[y].id;
-    };
-    auto before = [&](const candidate& x, const candidate& y) {
-        if (numeric_key) {
-            if (x.whole != y.whole) {
-                return descending ? x.whole > y.whole : x.whole < y.whole;
-            }
-        } else if (x.fraction != y.fraction) {
-            return descending ? x.fraction > y.fraction : x.fraction < y.fraction;
-        }
-        return descending ? id_less(y.slot, x.slot) : id_less(x.slot, y.slot);
-    };
-    if (req.after) {
-        candidate edge{after_int.value_or(0), after_double.value_or(0), none};
-        const std::string& edge_id = req.after->id;
-        const auto edge_prefix = id_prefix::of(edge_id);
-        // The candidate's id against the cursor's: <0, 0 (the same id) or >0.
-        auto versus_edge = [&](std::uint32_t slot) {
-            const int c = st.slots[slot].id.compare(edge_prefix);
-            return c != 0 ? c : st.cold[slot].id.compare(edge_id);
-        };
-        auto later = [&](const candidate& c) {
-            if (numeric_key) {
-                if (c.whole != edge.whole) {
-                    return descending ? c.whole < edge.whole : c.whole > edge.whole;
-                }
-            } else if (c.fraction != edge.fraction) {
-                return descending ? c.fraction < edge.fraction : c.fraction > edge.fraction;
-            }
-            const int order = versus_edge(c.slot);
-            return descending ? order < 0 : order > 0;
-        };
-        std::erase_if(page, [&](const candidate& c) { return !later(c); });
-    }
-    const auto wanted = static_cast<std::size_t>(std::max(req.limit, 0)) + 1;
-    if (page.size() > wanted) {
-        std::nth_element(page.begin(), page.begin() + static_cast<std::ptrdiff_t>(wanted - 1), page.end(), before);
-        page.resize(wanted);
-    }
-    std::sort(page.begin(), page.end(), before);
+    std::sort_heap(page.begin(), page.end(), before);
 
     engine_answer out;
     for (const auto& c : page) {
@@ -734,7 +746,7 @@ core::result<engine_answer> search_engine::search(
                 totals.values.emplace_back(st.entries.name(i), entry_counts[i]);
             }
         }
-        lock.unlock();
+        // Under the lock: the values are views into the engine's names.
         out.facets = rank_facets(std::move(totals));
     }
     return out;

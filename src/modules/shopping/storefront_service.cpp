@@ -6,6 +6,7 @@
 
 #include "core/http/conditional.hpp"
 #include "core/ids.hpp"
+#include "core/json.hpp"
 #include "core/money.hpp"
 
 namespace shopping {
@@ -68,22 +69,51 @@ std::string select_fields(const std::string& item, const std::vector<std::string
     return boost::json::serialize(out);
 }
 
-boost::json::array counts_json(const std::vector<facet_count>& values, bool named) {
-    boost::json::array out;
-    for (const auto& v : values) {
-        boost::json::object o{{"value", v.value}, {"count", v.count}};
-        if (named) {
-            o["handle"] =
-                v.handle.empty() ? boost::json::value(nullptr) : boost::json::value(v.handle);
-            o["name"] = v.name.empty() ? boost::json::value(nullptr) : boost::json::value(v.name);
-        }
-        out.push_back(std::move(o));
-    }
-    return out;
+// Facets are written as JSON text directly: a search over common words has hundreds of values,
+// and building a JSON value for each before serialising it was most of a search's allocations.
+void append_string(std::string& out, std::string_view text) {
+    out += '"';
+    core::json::append_escaped(out, text);
+    out += '"';
 }
 
-boost::json::object facets_json(
-    facet_counts f, const admin::category_tree& tree, std::string_view currency
+void append_string_or_null(std::string& out, std::string_view text) {
+    if (text.empty()) {
+        out += "null";
+    } else {
+        append_string(out, text);
+    }
+}
+
+void append_money(std::string& out, std::int64_t amount, std::string_view currency) {
+    out += R"({"amount":)";
+    out += std::to_string(amount);
+    out += R"(,"currency":)";
+    append_string(out, currency);
+    out += '}';
+}
+
+void append_counts(std::string& out, const std::vector<facet_count>& values, bool named) {
+    out += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const auto& v = values[i];
+        out += i == 0 ? R"({"value":)" : R"(,{"value":)";
+        append_string(out, v.value);
+        out += R"(,"count":)";
+        out += std::to_string(v.count);
+        if (named) {
+            out += R"(,"handle":)";
+            append_string_or_null(out, v.handle);
+            out += R"(,"name":)";
+            append_string_or_null(out, v.name);
+        }
+        out += '}';
+    }
+    out += ']';
+}
+
+void append_facets(
+    std::string& out, facet_counts f, const admin::category_tree& tree, std::string_view currency
 ) {
     for (auto& c : f.category) {
         if (const auto* found = tree.find(c.value)) {
@@ -91,25 +121,38 @@ boost::json::object facets_json(
             c.name = found->name;
         }
     }
-    boost::json::array prices;
-    for (const auto& b : f.price) {
-        prices.push_back(boost::json::object{
-            {"min", money_json(b.min, currency)},
-            {"max", b.max ? boost::json::value(money_json(*b.max, currency))
-                          : boost::json::value(nullptr)},
-            {"count", b.count}});
+    out += R"({"category":)";
+    append_counts(out, f.category, true);
+    out += R"(,"vendor":)";
+    append_counts(out, f.vendor, true);
+    out += R"(,"price":[)";
+    for (std::size_t i = 0; i < f.price.size(); ++i) {
+        const auto& b = f.price[i];
+        out += i == 0 ? R"({"min":)" : R"(,{"min":)";
+        append_money(out, b.min, currency);
+        out += R"(,"max":)";
+        if (b.max) {
+            append_money(out, *b.max, currency);
+        } else {
+            out += "null";
+        }
+        out += R"(,"count":)";
+        out += std::to_string(b.count);
+        out += '}';
     }
-    boost::json::object attributes;
-    for (const auto& [name, values] : f.attributes) {
-        attributes[name] = counts_json(values, false);
+    // Attribute names are unique and already in order (rank_facets).
+    out += R"(],"attributes":{)";
+    for (std::size_t i = 0; i < f.attributes.size(); ++i) {
+        if (i > 0) {
+            out += ',';
+        }
+        append_string(out, f.attributes[i].first);
+        out += ':';
+        append_counts(out, f.attributes[i].second, false);
     }
-    return {
-        {"category", counts_json(f.category, true)},
-        {"vendor", counts_json(f.vendor, true)},
-        {"price", std::move(prices)},
-        {"attributes", std::move(attributes)},
-        {"tags", counts_json(f.tags, false)},
-    };
+    out += R"(},"tags":)";
+    append_counts(out, f.tags, false);
+    out += '}';
 }
 
 }  // namespace
@@ -410,8 +453,8 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
         body += "null";
     }
     if (facets) {
-        body += R"(,"facets":)" +
-                boost::json::serialize(facets_json(std::move(*facets), **tree, q.currency));
+        body += R"(,"facets":)";
+        append_facets(body, std::move(*facets), **tree, q.currency);
     }
     if (corrected) {
         body += R"(,"corrected_query":)" +

@@ -33,6 +33,12 @@ public:
     virtual core::task<void> put(
         std::string key, std::string value, std::chrono::milliseconds ttl
     ) = 0;
+    // The same, for a value the caller keeps sharing: an in-process cache stores it uncopied.
+    virtual core::task<void> put_shared(
+        std::string key, std::shared_ptr<const std::string> value, std::chrono::milliseconds ttl
+    ) {
+        co_await put(std::move(key), *value, ttl);
+    }
     virtual core::task<void> erase(std::string key) = 0;
 
     // Generations invalidate whole groups of keys without listing them: callers put the current

@@ -114,7 +114,16 @@ void memory_cache::store(std::string key, std::string value, std::chrono::millis
     if (settings_.max_bytes == 0) {
         return;
     }
-    std::size_t cost = key.size() + value.size() + entry_overhead;
+    store_shared(std::move(key), std::make_shared<const std::string>(std::move(value)), ttl);
+}
+
+void memory_cache::store_shared(
+    std::string key, std::shared_ptr<const std::string> value, std::chrono::milliseconds ttl
+) {
+    if (settings_.max_bytes == 0 || !value) {
+        return;
+    }
+    std::size_t cost = key.size() + value->size() + entry_overhead;
     if (cost > shard_budget_) {
         rejected_.inc();
         return;
@@ -132,8 +141,7 @@ void memory_cache::store(std::string key, std::string value, std::chrono::millis
         (victim->expires_at <= now ? evicted_expired_ : evicted_capacity_).inc();
         drop(s, victim);
     }
-    s.lru.push_front(entry{
-        std::move(key), std::make_shared<const std::string>(std::move(value)), expires, cost});
+    s.lru.push_front(entry{std::move(key), std::move(value), expires, cost});
     s.index.emplace(std::string_view{s.lru.front().key}, s.lru.begin());
     s.bytes += cost;
     bytes_.add(static_cast<std::int64_t>(cost));
@@ -188,6 +196,13 @@ core::task<void> memory_cache::put(
     std::string key, std::string value, std::chrono::milliseconds ttl
 ) {
     store(std::move(key), std::move(value), ttl);
+    co_return;
+}
+
+core::task<void> memory_cache::put_shared(
+    std::string key, std::shared_ptr<const std::string> value, std::chrono::milliseconds ttl
+) {
+    store_shared(std::move(key), std::move(value), ttl);
     co_return;
 }
 

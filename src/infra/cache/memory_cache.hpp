@@ -45,6 +45,9 @@ public:
     core::task<std::shared_ptr<const std::string>> get_shared(std::string key) override;
     core::task<void> put(std::string key, std::string value, std::chrono::milliseconds ttl)
         override;
+    core::task<void> put_shared(
+        std::string key, std::shared_ptr<const std::string> value, std::chrono::milliseconds ttl
+    ) override;
     core::task<void> erase(std::string key) override;
     core::task<std::uint64_t> generation(std::string name) override;
     core::task<void> bump(std::string name) override;
@@ -53,6 +56,9 @@ public:
     std::optional<std::string> lookup(std::string_view key);
     std::shared_ptr<const std::string> lookup_shared(std::string_view key);
     void store(std::string key, std::string value, std::chrono::milliseconds ttl);
+    void store_shared(
+        std::string key, std::shared_ptr<const std::string> value, std::chrono::milliseconds ttl
+    );
     void remove(std::string_view key);
     std::uint64_t current_generation(std::string_view name) const noexcept;
     void advance_generation(std::string_view name) noexcept;

@@ -217,7 +217,7 @@ core::task<std::optional<rendered>> storefront_service::cached(std::string key) 
 }
 
 core::task<void> storefront_service::keep(std::string key, const rendered& r) {
-    co_await cache_.put(std::move(key), *r.stored, settings_.cache_ttl);
+    co_await cache_.put_shared(std::move(key), r.stored, settings_.cache_ttl);
 }
 
 core::task<core::result<rendered>> storefront_service::list(list_query q) {

@@ -37,15 +37,6 @@ core::error shortage_error(const std::vector<vendor::stock_shortage>& short_of) 
     return e;
 }
 
-sub_order* sub_by_id(order& o, const std::string& id) {
-    for (auto& s : o.sub_orders) {
-        if (s.id == id) {
-            return &s;
-        }
-    }
-    return nullptr;
-}
-
 }  // namespace
 
 order_service::order_service(
@@ -358,6 +349,45 @@ core::task<core::result<std::string>> order_service::vendor_of(
     co_return (*m)->vendor_id;
 }
 
+core::task<core::result<vendor_order>> order_service::vendor_order_of(
+    infra::db::transaction& tx,
+    const std::string& user_id,
+    const std::string& sub_order_id,
+    bool writing
+) {
+    auto vendor_id = co_await vendor_of(tx, user_id, writing);
+    if (!vendor_id) {
+        co_return std::move(vendor_id).error();
+    }
+    auto ref = co_await repo_.sub_order_ref_of(tx, sub_order_id);
+    if (!ref) {
+        co_return std::move(ref).error();
+    }
+    if (!*ref) {
+        co_return fail(errc::not_found, "no such order");
+    }
+    if (writing) {
+        auto locked = co_await lock(tx, (*ref)->order_id);
+        if (!locked) {
+            co_return std::move(locked).error();
+        }
+    }
+    auto found = co_await repo_.find(tx, (*ref)->order_id);
+    if (!found) {
+        co_return std::move(found).error();
+    }
+    if (!*found) {
+        co_return fail(errc::not_found, "no such order");
+    }
+    auto& o = **found;
+    for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
+        if (o.sub_orders[i].id == sub_order_id && o.sub_orders[i].vendor_id == *vendor_id) {
+            co_return vendor_order{std::move(o), i};
+        }
+    }
+    co_return fail(errc::not_found, "no such order");
+}
+
 core::task<core::result<order_page<vendor_order>>> order_service::vendor_list(
     core::principal who, sub_order_filter f
 ) {
@@ -415,31 +445,7 @@ core::task<core::result<vendor_order>> order_service::vendor_get(
     auto body = [this, who, sub_order_id](
                     infra::db::transaction& tx
                 ) -> core::task<core::result<vendor_order>> {
-        auto vendor_id = co_await vendor_of(tx, who.user_id, false);
-        if (!vendor_id) {
-            co_return std::move(vendor_id).error();
-        }
-        auto ref = co_await repo_.sub_order_ref_of(tx, sub_order_id);
-        if (!ref) {
-            co_return std::move(ref).error();
-        }
-        if (!*ref) {
-            co_return fail(errc::not_found, "no such order");
-        }
-        auto found = co_await repo_.find(tx, (*ref)->order_id);
-        if (!found) {
-            co_return std::move(found).error();
-        }
-        if (!*found) {
-            co_return fail(errc::not_found, "no such order");
-        }
-        auto& o = **found;
-        for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
-            if (o.sub_orders[i].id == sub_order_id && o.sub_orders[i].vendor_id == *vendor_id) {
-                co_return vendor_order{std::move(o), i};
-            }
-        }
-        co_return fail(errc::not_found, "no such order");
+        co_return co_await vendor_order_of(tx, who.user_id, sub_order_id, false);
     };
     co_return co_await infra::db::transact(db_, std::move(body), infra::db::tx_mode::read);
 }
@@ -468,33 +474,12 @@ core::task<core::result<vendor_order>> order_service::vendor_act_tx(
     const std::optional<std::string>& reason,
     infra::db::transaction& tx
 ) {
-    auto vendor_id = co_await vendor_of(tx, who.user_id, true);
-    if (!vendor_id) {
-        co_return std::move(vendor_id).error();
-    }
-    auto ref = co_await repo_.sub_order_ref_of(tx, sub_order_id);
-    if (!ref) {
-        co_return std::move(ref).error();
-    }
-    if (!*ref) {
-        co_return fail(errc::not_found, "no such order");
-    }
-    auto locked = co_await lock(tx, (*ref)->order_id);
-    if (!locked) {
-        co_return std::move(locked).error();
-    }
-    auto found = co_await repo_.find(tx, (*ref)->order_id);
+    auto found = co_await vendor_order_of(tx, who.user_id, sub_order_id, true);
     if (!found) {
         co_return std::move(found).error();
     }
-    if (!*found) {
-        co_return fail(errc::not_found, "no such order");
-    }
-    auto o = std::move(**found);
-    auto* s = sub_by_id(o, sub_order_id);
-    if (s == nullptr || s->vendor_id != *vendor_id) {
-        co_return fail(errc::not_found, "no such order");
-    }
+    auto o = std::move(found->parent);
+    auto* s = &o.sub_orders[found->index];
     actor by{"vendor", who.user_id};
     std::vector<sub_order_status> steps;
     switch (action) {

@@ -131,6 +131,14 @@ private:
     core::task<core::result<std::string>> vendor_of(
         infra::db::transaction& tx, const std::string& user_id, bool need_active
     );
+    // The caller's vendor's sub-order with its order: not_found when it is another vendor's or
+    // there is none. `writing` needs an active store and locks the order first.
+    core::task<core::result<vendor_order>> vendor_order_of(
+        infra::db::transaction& tx,
+        const std::string& user_id,
+        const std::string& sub_order_id,
+        bool writing
+    );
     // Locks the order row so concurrent transitions of its sub-orders serialise.
     core::task<core::result<void>> lock(infra::db::transaction& tx, const std::string& order_id);
     // Moves one sub-order (checked against the machine), records it, writes its event and

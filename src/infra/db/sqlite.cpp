@@ -176,14 +176,8 @@ private:
         }
         int left = pages - backfilled_.load(std::memory_order_relaxed);
         if (left <= threshold / 4) {
-            int log = 0;
-            int copied = 0;
-            // PASSIVE never waits: when the thread is copying, the next COMMIT tries again.
-            if (sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
-                SQLITE_OK) {
-                backfilled_.store(copied, std::memory_order_relaxed);
-                done_.fetch_add(1, std::memory_order_relaxed);
-            }
+            // When the thread is copying meanwhile, the next COMMIT tries again.
+            checkpoint(writer);
             return;
         }
         {
@@ -204,18 +198,20 @@ private:
                 return;
             }
             lock.unlock();
-            int log = 0;
-            int copied = 0;
-            // PASSIVE: copies what no reader still needs and never waits for a lock.
-            int rc = sqlite3_wal_checkpoint_v2(
-                db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied
-            );
-            if (rc == SQLITE_OK) {
-                backfilled_.store(copied, std::memory_order_relaxed);
-                done_.fetch_add(1, std::memory_order_relaxed);
-            }
+            checkpoint(db_.get());
             lock.lock();
             due_ = false;
+        }
+    }
+
+    // PASSIVE: copies what no reader still needs and never waits for a lock.
+    void checkpoint(sqlite3* db) {
+        int log = 0;
+        int copied = 0;
+        if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
+            SQLITE_OK) {
+            backfilled_.store(copied, std::memory_order_relaxed);
+            done_.fetch_add(1, std::memory_order_relaxed);
         }
     }
 

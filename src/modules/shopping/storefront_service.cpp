@@ -457,8 +457,8 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
         append_facets(body, std::move(*facets), **tree, q.currency);
     }
     if (corrected) {
-        body += R"(,"corrected_query":)" +
-                boost::json::serialize(boost::json::value(req.search.text()));
+        body += R"(,"corrected_query":)";
+        append_string(body, req.search.text());
     }
     body += '}';
     co_return render(std::move(body));

@@ -91,21 +91,26 @@ private:
     // An event goes to its user's topic (`user:<data.user_id>`) and to its aggregate's topic, named
     // by the noun of its type: `order.placed` about `ord_1` goes to `order:ord_1`.
     void publish(const infra::bus::event& e) {
-        auto json = boost::json::serialize(e.envelope());
+        std::string topics[2];
         if (const auto* data = e.data.if_object()) {
             const auto* user = data->if_contains("user_id");
             if (user != nullptr && user->is_string()) {
-                publish_to("user:" + std::string{user->get_string()}, json);
+                topics[0] = "user:" + std::string{user->get_string()};
             }
         }
         auto dot = e.type.find('.');
         if (dot != std::string::npos && !e.aggregate_id.empty()) {
-            publish_to(e.type.substr(0, dot) + ":" + e.aggregate_id, json);
+            topics[1] = e.type.substr(0, dot) + ":" + e.aggregate_id;
         }
-    }
-
-    void publish_to(std::string topic, const std::string& json) {
-        if (core::realtime::check_topic(topic)) {
+        // Most events have no live subscriber: rendering the envelope would be wasted work.
+        std::string json;
+        for (auto& topic : topics) {
+            if (topic.empty() || !core::realtime::check_topic(topic) || !hub_.wanted(topic)) {
+                continue;
+            }
+            if (json.empty()) {
+                json = boost::json::serialize(e.envelope());
+            }
             hub_.publish(std::move(topic), json);
         }
     }

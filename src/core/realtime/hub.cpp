@@ -50,6 +50,11 @@ void in_process_hub::unsubscribe(subscription_id id) {
     topic_of_.erase(it);
 }
 
+bool in_process_hub::wanted(const std::string& topic) const {
+    std::shared_lock lock{mutex_};
+    return topics_.contains(topic);
+}
+
 void in_process_hub::publish(std::string topic, std::string json_message) {
     published_.inc();
     // Copy the callbacks out so none runs under the lock: a subscriber may unsubscribe from inside

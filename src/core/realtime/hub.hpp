@@ -39,6 +39,9 @@ public:
     virtual subscription_id subscribe(std::string topic, deliver_fn deliver) = 0;
     virtual void unsubscribe(subscription_id id) = 0;
     virtual void publish(std::string topic, std::string json_message) = 0;
+    // Whether a message on `topic` could reach anyone, so a publisher can skip rendering it. A hub
+    // that forwards to other instances answers true.
+    virtual bool wanted(const std::string& topic) const = 0;
 };
 
 // The embedded hub: a topic table behind a reader-writer lock; delivery callbacks run outside the
@@ -57,6 +60,7 @@ public:
     subscription_id subscribe(std::string topic, deliver_fn deliver) override;
     void unsubscribe(subscription_id id) override;
     void publish(std::string topic, std::string json_message) override;
+    bool wanted(const std::string& topic) const override;
 
 private:
     using shared_deliver = std::shared_ptr<const deliver_fn>;

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -55,6 +56,21 @@ core::task<core::result<std::string>> append(
 core::task<core::result<void>> append_many(
     db::transaction& tx, const core::clock& clock, std::vector<new_event> events
 ) {
+    std::vector<prepared_event> prepared;
+    prepared.reserve(events.size());
+    for (auto& e : events) {
+        prepared.push_back(prepare(std::move(e.type), std::move(e.aggregate_id), e.data));
+    }
+    co_return co_await append_prepared(tx, clock, prepared);
+}
+
+prepared_event prepare(std::string type, std::string aggregate_id, const boost::json::value& data) {
+    return {std::move(type), std::move(aggregate_id), boost::json::serialize(data)};
+}
+
+core::task<core::result<void>> append_prepared(
+    db::transaction& tx, const core::clock& clock, const std::vector<prepared_event>& events
+) {
     auto now = clock.now();
     std::vector<std::string> ids;
     ids.reserve(events.size());
@@ -71,7 +87,7 @@ core::task<core::result<void>> append_many(
         db::params args;
         args.reserve(n * 5);
         for (std::size_t i = 0; i < n; ++i) {
-            auto& e = events[at + i];
+            const auto& e = events[at + i];
             auto k = i * 5;
             sql += i == 0 ? "(" : ", (";
             for (std::size_t c = 1; c <= 5; ++c) {
@@ -79,9 +95,9 @@ core::task<core::result<void>> append_many(
             }
             sql += ")";
             args.emplace_back(std::move(ids[at + i]));
-            args.emplace_back(std::move(e.type));
-            args.emplace_back(std::move(e.aggregate_id));
-            args.emplace_back(boost::json::serialize(e.data));
+            args.emplace_back(e.type);
+            args.emplace_back(e.aggregate_id);
+            args.emplace_back(e.data);
             args.emplace_back(to_ms(now));
         }
         auto written = co_await tx.run(std::move(sql), std::move(args));
@@ -171,10 +187,13 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
     if (!claimed) {
         co_return std::move(claimed).error();
     }
+    // The batch's documents live and die together: one arena instead of a malloc per node.
+    boost::json::monotonic_resource arena;
     std::vector<event> batch;
+    batch.reserve(claimed->size());
     for (auto r : *claimed) {
         boost::system::error_code ec;
-        auto data = boost::json::parse(r.get<std::string>(3), ec);
+        auto data = boost::json::parse(r.get<std::string>(3), ec, &arena);
         batch.push_back(
             {r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2),
              ec ? boost::json::value{} : std::move(data), from_ms(r.get<std::int64_t>(4))}

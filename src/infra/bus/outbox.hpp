@@ -52,6 +52,20 @@ core::task<core::result<void>> append_many(
     db::transaction& tx, const core::clock& clock, std::vector<new_event> events
 );
 
+// An event whose data is already serialized, so a transaction that holds the SQLite writer only
+// writes it.
+struct prepared_event {
+    std::string type;
+    std::string aggregate_id;
+    std::string data;  // JSON text
+};
+prepared_event prepare(std::string type, std::string aggregate_id, const boost::json::value& data);
+
+// append_many() for prepared events; copies them, so a retried transaction body can pass them again.
+core::task<core::result<void>> append_prepared(
+    db::transaction& tx, const core::clock& clock, const std::vector<prepared_event>& events
+);
+
 // A handler applies an event inside a transaction that also records it as processed, so a
 // redelivered event is skipped. Handlers must only touch the database through `tx` to keep that
 // guarantee.

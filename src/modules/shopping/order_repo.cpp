@@ -67,7 +67,26 @@ core::task<core::result<void>> insert_history(
 
 }  // namespace
 
-core::task<core::result<void>> order_repo::insert(infra::db::transaction& tx, const order& o) {
+order_rows order_repo::rows_of(const order& o) const {
+    // Rows of one table go into one statement: "INSERT ... VALUES (...), (...)".
+    struct multi_insert {
+        std::string sql;
+        infra::db::params args;
+        std::size_t rows = 0;
+        std::size_t width;
+
+        multi_insert(std::string head, std::size_t columns) : sql(std::move(head)), width(columns) {}
+
+        void add(infra::db::params row) {
+            sql += rows++ == 0 ? " VALUES (" : ", (";
+            sql += placeholders(width, args.size() + 1);
+            sql += ")";
+            for (auto& a : row) {
+                args.push_back(std::move(a));
+            }
+        }
+    };
+
     boost::json::array promos;
     for (const auto& p : o.promotion_ids) {
         promos.push_back(boost::json::string{p});
@@ -76,59 +95,79 @@ core::task<core::result<void>> order_repo::insert(infra::db::transaction& tx, co
     if (o.reserved_until) {
         reserved_until = ms_of(*o.reserved_until);
     }
-    auto made = co_await tx.query(
+    multi_insert orders{
         "INSERT INTO orders (id, customer_id, cart_id, email, currency, status, payment_method,"
         " payment_status, delivery_method, shipping_address, subtotal, discount, delivery_fee, tax,"
-        " total, promotion_ids, reserved_until_ms, version, created_at_ms, updated_at_ms)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1,"
-        " $18, $18)",
-        o.id, o.customer_id, o.cart_id, o.email, o.currency, std::string{to_string(o.status)},
-        o.payment_method, o.payment_status, std::string{delivery_name(o.delivery)},
-        boost::json::serialize(to_json(o.address)), o.totals.subtotal, o.totals.discount,
-        o.totals.delivery, o.totals.tax, o.totals.total, boost::json::serialize(promos),
-        reserved_until, ms_of(o.created_at)
-    );
-    if (!made) {
-        co_return std::move(made).error();
-    }
+        " total, promotion_ids, reserved_until_ms, version, created_at_ms, updated_at_ms)",
+        20};
+    orders.add(infra::db::params{
+        param(o.id), param(o.customer_id), param(o.cart_id), param(o.email), param(o.currency),
+        param(std::string{to_string(o.status)}), param(o.payment_method), param(o.payment_status),
+        param(std::string{delivery_name(o.delivery)}),
+        param(boost::json::serialize(to_json(o.address))), param(o.totals.subtotal),
+        param(o.totals.discount), param(o.totals.delivery), param(o.totals.tax),
+        param(o.totals.total), param(boost::json::serialize(promos)), param(reserved_until),
+        param(std::int64_t{1}), param(ms_of(o.created_at)), param(ms_of(o.created_at))});
+
+    multi_insert subs{
+        "INSERT INTO sub_orders (id, order_id, vendor_id, status, delivery_method, distance_m,"
+        " subtotal, discount, delivery_fee, tax, total, reason, version, created_at_ms,"
+        " updated_at_ms)",
+        15};
+    multi_insert items{
+        "INSERT INTO order_items (id, order_id, sub_order_id, product_id, variant_id, title, sku,"
+        " options, quantity, unit_amount, subtotal, discount, total)",
+        13};
+    multi_insert history{
+        "INSERT INTO order_history (id, order_id, seq, sub_order_id, from_status, to_status, actor,"
+        " actor_id, reason, at_ms)",
+        10};
     std::int64_t seq = 0;
+    auto add_history = [&](const history_entry& h) {
+        history.add(infra::db::params{
+            param(core::new_id("ohis", h.at)), param(o.id), param(++seq), param(h.sub_order_id),
+            param(h.from), param(h.to), param(h.actor), param(h.actor_id), param(h.reason),
+            param(ms_of(h.at))});
+    };
     for (const auto& h : o.history) {
-        auto put = co_await insert_history(tx, o.id, ++seq, h);
-        if (!put) {
-            co_return std::move(put).error();
-        }
+        add_history(h);
     }
     for (const auto& s : o.sub_orders) {
-        auto sub = co_await tx.query(
-            "INSERT INTO sub_orders (id, order_id, vendor_id, status, delivery_method, distance_m,"
-            " subtotal, discount, delivery_fee, tax, total, reason, version, created_at_ms,"
-            " updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, 1, $12,"
-            " $12)",
-            s.id, o.id, s.vendor_id, std::string{to_string(s.status)},
-            std::string{delivery_name(s.delivery)}, s.distance_m, s.totals.subtotal,
-            s.totals.discount, s.totals.delivery, s.totals.tax, s.totals.total, ms_of(s.created_at)
-        );
-        if (!sub) {
-            co_return std::move(sub).error();
-        }
+        subs.add(infra::db::params{
+            param(s.id), param(o.id), param(s.vendor_id), param(std::string{to_string(s.status)}),
+            param(std::string{delivery_name(s.delivery)}), param(s.distance_m),
+            param(s.totals.subtotal), param(s.totals.discount), param(s.totals.delivery),
+            param(s.totals.tax), param(s.totals.total), param(std::optional<std::string>{}),
+            param(std::int64_t{1}), param(ms_of(s.created_at)), param(ms_of(s.created_at))});
         for (const auto& i : s.items) {
-            auto item = co_await tx.query(
-                "INSERT INTO order_items (id, order_id, sub_order_id, product_id, variant_id, title,"
-                " sku, options, quantity, unit_amount, subtotal, discount, total)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                i.id, o.id, s.id, i.product_id, i.variant_id, i.title, i.sku,
-                boost::json::serialize(i.options), i.quantity, i.unit_amount, i.subtotal,
-                i.discount, i.total
-            );
-            if (!item) {
-                co_return std::move(item).error();
-            }
+            items.add(infra::db::params{
+                param(i.id), param(o.id), param(s.id), param(i.product_id), param(i.variant_id),
+                param(i.title), param(i.sku), param(boost::json::serialize(i.options)),
+                param(i.quantity), param(i.unit_amount), param(i.subtotal), param(i.discount),
+                param(i.total)});
         }
         for (const auto& h : s.history) {
-            auto put = co_await insert_history(tx, o.id, ++seq, h);
-            if (!put) {
-                co_return std::move(put).error();
-            }
+            add_history(h);
+        }
+    }
+    // Parents first: sub-orders reference the order, items their sub-order.
+    order_rows out;
+    for (auto* table : {&orders, &subs, &items, &history}) {
+        if (table->rows > 0) {
+            out.statements.push_back({std::move(table->sql), std::move(table->args)});
+        }
+    }
+    return out;
+}
+
+core::task<core::result<void>> order_repo::insert(
+    infra::db::transaction& tx, const order_rows& rows
+) {
+    for (const auto& s : rows.statements) {
+        // Copies: the transaction body may run again.
+        auto done = co_await tx.run(s.sql, s.args);
+        if (!done) {
+            co_return std::move(done).error();
         }
     }
     co_return core::ok();

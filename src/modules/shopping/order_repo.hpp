@@ -28,10 +28,21 @@ struct sub_order_ref {
     std::string order_id;
 };
 
+// The statements that write a new order, built ahead of its transaction.
+struct order_rows {
+    struct statement {
+        std::string sql;
+        infra::db::params args;
+    };
+    std::vector<statement> statements;
+};
+
 class order_repo {
 public:
-    // Writes the order with its sub-orders, items and their history entries.
-    core::task<core::result<void>> insert(infra::db::transaction& tx, const order& o);
+    // The order with its sub-orders, items and their history entries, as one multi-row INSERT
+    // per table.
+    order_rows rows_of(const order& o) const;
+    core::task<core::result<void>> insert(infra::db::transaction& tx, const order_rows& rows);
 
     // Orders with sub-orders, items and history, in the order of `ids` (missing ones skipped).
     core::task<core::result<std::vector<order>>> load(

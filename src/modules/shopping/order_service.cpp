@@ -83,14 +83,27 @@ core::task<core::result<order>> order_service::checkout(
     if (!quote) {
         co_return std::move(quote).error();
     }
-    auto body = std::bind_front(
-        &order_service::checkout_tx, this, std::ref(*method), std::cref(*quote), std::cref(r)
-    );
-    auto placed = co_await infra::db::transact(db_, std::move(body));
-    if (placed) {
-        events_.notify();
+    auto email = r.email ? r.email : quote->email;
+    if (!quote->customer_id && !email) {
+        co_return fail(core::error{
+            errc::invalid,
+            "a guest checkout needs an email address",
+            {{"/email", "required", "is required for a guest checkout"}}});
     }
-    co_return placed;
+    // The order and its events are built before the writer is taken: the write transaction only
+    // runs statements. So is the payment authorisation, which must never hold the writer across a
+    // provider's round trip; a reservation that then fails leaves it unused.
+    auto draft = co_await draft_order(*method, *quote, r, std::move(email));
+    if (!draft) {
+        co_return std::move(draft).error();
+    }
+    auto body = std::bind_front(&order_service::checkout_tx, this, std::cref(*quote), std::cref(*draft));
+    auto placed = co_await infra::db::transact(db_, std::move(body));
+    if (!placed) {
+        co_return std::move(placed).error();
+    }
+    events_.notify();
+    co_return std::move(draft->placed);
 }
 
 core::task<core::result<cart_quote>> order_service::quote_tx(
@@ -102,48 +115,24 @@ core::task<core::result<cart_quote>> order_service::quote_tx(
     co_return co_await carts_.quote(tx, who, cart_id, r.delivery);
 }
 
-core::task<core::result<order>> order_service::checkout_tx(
+core::task<core::result<order_service::order_draft>> order_service::draft_order(
     payment_method& method,
-    const cart_quote& quoted,
+    const cart_quote& quote,
     const checkout_request& r,
-    infra::db::transaction& tx
+    std::optional<std::string> email
 ) {
-    // A copy: the body runs again on `busy`.
-    auto quote = std::optional<cart_quote>{quoted};
-    auto email = r.email ? r.email : quote->email;
-    if (!quote->customer_id && !email) {
-        co_return fail(core::error{
-            errc::invalid,
-            "a guest checkout needs an email address",
-            {{"/email", "required", "is required for a guest checkout"}}});
-    }
-
-    std::vector<vendor::stock_request> wanted;
-    for (const auto& v : quote->vendors) {
-        for (const auto& l : v.lines) {
-            wanted.push_back(vendor::stock_request{l.variant_id, l.quantity});
-        }
-    }
-    auto short_of = co_await inventory_.reserve(tx, std::move(wanted));
-    if (!short_of) {
-        co_return std::move(short_of).error();
-    }
-    if (!short_of->empty()) {
-        co_return fail(shortage_error(*short_of));
-    }
-
     const auto now = clock_.now();
     order o;
     o.id = core::new_id("ord", now);
-    o.customer_id = quote->customer_id;
-    o.cart_id = quote->cart_id;
-    o.email = email;
-    o.currency = quote->currency;
+    o.customer_id = quote.customer_id;
+    o.cart_id = quote.cart_id;
+    o.email = std::move(email);
+    o.currency = quote.currency;
     o.payment_method = std::string{method.name()};
     o.delivery = r.delivery.method;
     o.address = r.address;
-    o.totals = quote->totals;
-    o.promotion_ids = quote->promotion_ids;
+    o.totals = quote.totals;
+    o.promotion_ids = quote.promotion_ids;
     o.created_at = now;
     o.updated_at = now;
 
@@ -167,7 +156,8 @@ core::task<core::result<order>> order_service::checkout_tx(
     const std::string actor_kind = o.customer_id ? "customer" : "guest";
     o.history.push_back(history_entry{
         .to = std::string{to_string(o.status)}, .actor = actor_kind, .actor_id = o.customer_id, .at = now});
-    for (const auto& v : quote->vendors) {
+    order_draft draft;
+    for (const auto& v : quote.vendors) {
         sub_order s;
         s.id = core::new_id("sub", now);
         s.order_id = o.id;
@@ -181,6 +171,7 @@ core::task<core::result<order>> order_service::checkout_tx(
         s.created_at = now;
         s.updated_at = now;
         for (const auto& l : v.lines) {
+            draft.stock.push_back(vendor::stock_request{l.variant_id, l.quantity});
             s.items.push_back(order_item{
                 .id = core::new_id("oitem", now),
                 .product_id = l.product_id,
@@ -202,30 +193,45 @@ core::task<core::result<order>> order_service::checkout_tx(
             .at = now});
         o.sub_orders.push_back(std::move(s));
     }
-    auto stored = co_await repo_.insert(tx, o);
+    draft.rows = repo_.rows_of(o);
+    draft.events.push_back(infra::bus::prepare(
+        std::string{order_events::order_placed}, o.id, to_json(o)
+    ));
+    for (const auto& s : o.sub_orders) {
+        draft.events.push_back(infra::bus::prepare(
+            std::string{order_events::suborder_created}, s.id, vendor_json(o, s)
+        ));
+    }
+    draft.placed = std::move(o);
+    co_return draft;
+}
+
+core::task<core::result<void>> order_service::checkout_tx(
+    const cart_quote& quoted, const order_draft& draft, infra::db::transaction& tx
+) {
+    auto short_of = co_await inventory_.reserve(tx, draft.stock);
+    if (!short_of) {
+        co_return std::move(short_of).error();
+    }
+    if (!short_of->empty()) {
+        co_return fail(shortage_error(*short_of));
+    }
+    auto stored = co_await repo_.insert(tx, draft.rows);
     if (!stored) {
         if (stored.error().code == errc::conflict) {
             co_return fail(errc::conflict, "the cart has been checked out already");
         }
         co_return std::move(stored).error();
     }
-    // The email is the per-customer key of a guest's promotion redemptions.
-    quote->email = o.email;
-    auto closed = co_await carts_.complete(tx, *quote, o.id);
+    // A copy: the body runs again on `busy`. The email is the per-customer key of a guest's
+    // promotion redemptions.
+    auto quote = quoted;
+    quote.email = draft.placed.email;
+    auto closed = co_await carts_.complete(tx, quote, draft.placed.id);
     if (!closed) {
         co_return std::move(closed).error();
     }
-    std::vector<infra::bus::new_event> out;
-    out.push_back(infra::bus::new_event{std::string{order_events::order_placed}, o.id, to_json(o)});
-    for (const auto& s : o.sub_orders) {
-        out.push_back(infra::bus::new_event{
-            std::string{order_events::suborder_created}, s.id, vendor_json(o, s)});
-    }
-    auto appended = co_await infra::bus::append_many(tx, clock_, std::move(out));
-    if (!appended) {
-        co_return std::move(appended).error();
-    }
-    co_return o;
+    co_return co_await infra::bus::append_prepared(tx, clock_, draft.events);
 }
 
 core::task<core::result<order>> order_service::mine(core::principal who, std::string order_id) {

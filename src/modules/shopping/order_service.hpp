@@ -106,11 +106,21 @@ private:
         const checkout_request& r,
         infra::db::transaction& tx
     );
-    core::task<core::result<order>> checkout_tx(
+    // A checkout's order, its rows and its events, built before the write transaction.
+    struct order_draft {
+        order placed;
+        std::vector<vendor::stock_request> stock;
+        order_rows rows;
+        std::vector<infra::bus::prepared_event> events;
+    };
+    core::task<core::result<order_draft>> draft_order(
         payment_method& method,
-        const cart_quote& quoted,
+        const cart_quote& quote,
         const checkout_request& r,
-        infra::db::transaction& tx
+        std::optional<std::string> email
+    );
+    core::task<core::result<void>> checkout_tx(
+        const cart_quote& quoted, const order_draft& draft, infra::db::transaction& tx
     );
     core::task<core::result<order>> cancel_tx(
         const core::principal& who,

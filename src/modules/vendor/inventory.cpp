@@ -30,40 +30,25 @@ std::vector<stock_request> merged(std::vector<stock_request> requests) {
     return out;
 }
 
-// Writes variant.stock_changed with what can still be sold, read back after the change, and
-// what could be sold before it (`previous`: the storefront re-indexes only when a variant sells
-// out or comes back).
-core::task<core::result<void>> announce(
-    infra::db::transaction& tx,
-    const core::clock& clock,
-    const std::string& variant_id,
-    std::int64_t available_change
+// The columns a stock update returns for its variant.stock_changed event.
+constexpr std::string_view returning = " RETURNING product_id, vendor_id, stock_on_hand - stock_reserved";
+
+// variant.stock_changed with what can still be sold, read back from the update, and what could be
+// sold before it (`previous`: the storefront re-indexes only when a variant sells out or comes
+// back).
+infra::bus::new_event stock_event(
+    const infra::db::rows& updated, const std::string& variant_id, std::int64_t available_change
 ) {
-    auto rows = co_await tx.query(
-        "SELECT product_id, vendor_id, stock_on_hand - stock_reserved FROM variants WHERE id = $1",
-        variant_id
-    );
-    if (!rows) {
-        co_return std::move(rows).error();
-    }
-    if (rows->empty()) {
-        co_return core::ok();
-    }
-    auto r = rows->front();
+    auto r = updated.front();
     auto product_id = r.get<std::string>(0);
+    auto stock = r.get<std::int64_t>(2);
     boost::json::object data{
         {"product_id", product_id},
         {"vendor_id", r.get<std::string>(1)},
         {"variant_id", variant_id},
-        {"stock", r.get<std::int64_t>(2)},
-        {"previous", r.get<std::int64_t>(2) - available_change}};
-    auto appended = co_await infra::bus::append(
-        tx, clock, std::string{events::stock_changed}, product_id, std::move(data)
-    );
-    if (!appended) {
-        co_return std::move(appended).error();
-    }
-    co_return core::ok();
+        {"stock", stock},
+        {"previous", stock - available_change}};
+    return {std::string{events::stock_changed}, std::move(product_id), std::move(data)};
 }
 
 }  // namespace
@@ -72,22 +57,20 @@ core::task<core::result<std::vector<stock_shortage>>> stock_ledger::reserve(
     infra::db::transaction& tx, std::vector<stock_request> requests
 ) {
     std::vector<stock_shortage> short_of;
+    std::vector<infra::bus::new_event> changed;
     for (auto& r : merged(std::move(requests))) {
         // The condition is re-checked on the locked row (PostgreSQL re-evaluates it after a
         // concurrent update commits; SQLite has one writer), so units are never sold twice.
         auto took = co_await tx.query(
             "UPDATE variants SET stock_reserved = stock_reserved + $1, updated_at_ms = $3"
-            " WHERE id = $2 AND stock_on_hand - stock_reserved >= $1",
+            " WHERE id = $2 AND stock_on_hand - stock_reserved >= $1" + std::string{returning},
             r.quantity, r.variant_id, now_ms(clock_)
         );
         if (!took) {
             co_return std::move(took).error();
         }
-        if (took->affected() == 1) {
-            auto told = co_await announce(tx, clock_, r.variant_id, -r.quantity);
-            if (!told) {
-                co_return std::move(told).error();
-            }
+        if (!took->empty()) {
+            changed.push_back(stock_event(*took, r.variant_id, -r.quantity));
             continue;
         }
         auto left = co_await tx.query(
@@ -99,6 +82,13 @@ core::task<core::result<std::vector<stock_shortage>>> stock_ledger::reserve(
         auto available =
             left->empty() ? std::int64_t{0} : std::max<std::int64_t>(0, left->front().get<std::int64_t>(0));
         short_of.push_back(stock_shortage{r.variant_id, r.quantity, available});
+    }
+    // A shortage rolls the caller's transaction back: its events would go with it.
+    if (short_of.empty() && !changed.empty()) {
+        auto told = co_await infra::bus::append_many(tx, clock_, std::move(changed));
+        if (!told) {
+            co_return std::move(told).error();
+        }
     }
     co_return short_of;
 }
@@ -132,19 +122,22 @@ core::task<core::result<void>> stock_ledger::adjust(
     int direction,
     std::string_view sql
 ) {
+    std::vector<infra::bus::new_event> changed;
     for (auto& r : merged(std::move(requests))) {
-        auto done = co_await tx.query(std::string{sql}, r.quantity, r.variant_id, now_ms(clock_));
+        auto done = co_await tx.query(
+            std::string{sql} + std::string{returning}, r.quantity, r.variant_id, now_ms(clock_)
+        );
         if (!done) {
             co_return std::move(done).error();
         }
-        if (done->affected() == 1) {
-            auto told = co_await announce(tx, clock_, r.variant_id, direction * r.quantity);
-            if (!told) {
-                co_return std::move(told).error();
-            }
+        if (!done->empty()) {
+            changed.push_back(stock_event(*done, r.variant_id, direction * r.quantity));
         }
     }
-    co_return core::ok();
+    if (changed.empty()) {
+        co_return core::ok();
+    }
+    co_return co_await infra::bus::append_many(tx, clock_, std::move(changed));
 }
 
 }  // namespace vendor

@@ -194,11 +194,13 @@ public:
 
     virtual pool_stats stats() const = 0;
 
-    // Runs `work` where this driver's statements execute and resumes the caller where it was.
-    // SQLite: on the worker pool, so the statements of one transaction run back to back on one
-    // thread instead of two context switches each while the single writer is held (see
-    // docs/architecture.md, "Transactions on SQLite"). PostgreSQL: right here.
-    virtual core::task<void> run_at_home(std::function<core::task<void>()> work) {
+    // Runs `work` where this driver's statements for `mode` execute and resumes the caller where
+    // it was. SQLite: write transactions on the writer's own thread, everything else on the worker
+    // pool, so the statements of one transaction run back to back on one thread instead of two
+    // context switches each while the single writer is held (see docs/architecture.md,
+    // "Transactions on SQLite"). PostgreSQL: right here.
+    virtual core::task<void> run_at_home(std::function<core::task<void>()> work, tx_mode mode) {
+        (void)mode;
         co_await work();
     }
 };
@@ -265,7 +267,7 @@ auto transact(database& db, Body body, tx_mode mode = tx_mode::write, int max_at
         &detail::transact_into<Body, result_type>, std::ref(out), std::ref(db), std::ref(body),
         mode, max_attempts
     );
-    co_await db.run_at_home(std::move(work));
+    co_await db.run_at_home(std::move(work), mode);
     co_return std::move(*out);
 }
 

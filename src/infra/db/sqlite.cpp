@@ -469,7 +469,7 @@ private:
 class sqlite_pool {
 public:
     sqlite_pool(core::worker_pool& workers, std::vector<std::unique_ptr<sqlite_connection>> all)
-        : workers_(workers),
+        : workers_(&workers),
           all_(std::move(all)),
           // The channel's executor only tracks work; completions run on each acquirer's executor.
           idle_(boost::asio::system_executor{}, all_.size()) {
@@ -478,7 +478,37 @@ public:
         }
     }
 
-    core::worker_pool& workers() const noexcept { return workers_; }
+    // The writer's pool: its transactions run on `home`, a thread of their own, so one that ends
+    // hands the connection to the next without waking another thread or queueing behind readers.
+    sqlite_pool(std::unique_ptr<core::worker_pool> home, std::vector<std::unique_ptr<sqlite_connection>> all)
+        : sqlite_pool(*home, std::move(all)) {
+        home_ = std::move(home);
+    }
+
+    sqlite_pool(const sqlite_pool&) = delete;
+    sqlite_pool& operator=(const sqlite_pool&) = delete;
+
+    ~sqlite_pool() {
+        if (!home_) {
+            return;
+        }
+        home_->stop();
+        if (home_->running_here()) {
+            // The last holder let go on the home thread itself, which cannot join itself.
+            std::thread([home = std::move(home_)]() mutable { home.reset(); }).detach();
+        }
+        // Otherwise home_ is joined as it is destroyed, before the connections close.
+    }
+
+    core::worker_pool& workers() const noexcept { return *workers_; }
+
+    // Write transactions sent to the home thread that have not started yet: a finished one joins
+    // the open group instead of committing when one is coming.
+    void write_queued() noexcept { queued_.fetch_add(1, std::memory_order_relaxed); }
+    void write_started() noexcept { queued_.fetch_sub(1, std::memory_order_relaxed); }
+    bool others_coming() const noexcept {
+        return waiting() > 0 || queued_.load(std::memory_order_relaxed) > 0;
+    }
 
     // For the writer's pool: `c` checkpoints the WAL from now on.
     void checkpoint_with(std::unique_ptr<checkpointer> c) {
@@ -541,13 +571,16 @@ private:
     using channel = boost::asio::experimental::concurrent_channel<
         void(boost::system::error_code, sqlite_connection*)>;
 
-    core::worker_pool& workers_;
+    core::worker_pool* workers_;
     // Before the connections, so it outlives the writer whose WAL hook points at it.
     std::unique_ptr<checkpointer> checkpointer_;
     std::vector<std::unique_ptr<sqlite_connection>> all_;
     channel idle_;
     std::atomic<int> idle_count_{0};
     std::atomic<std::int64_t> waiting_{0};
+    std::atomic<std::int64_t> queued_{0};
+    // Last, so its thread has stopped before the connections close.
+    std::unique_ptr<core::worker_pool> home_;
 };
 
 namespace {
@@ -651,7 +684,7 @@ void leave_group(sqlite_connection& conn, const std::shared_ptr<sqlite_pool>& wr
     if (!g.open) {
         return;
     }
-    if (writer->waiting() == 0) {
+    if (!writer->others_coming()) {
         (void)close_group(conn);
         return;
     }
@@ -800,7 +833,7 @@ public:
                 return {std::move(released).error(), nullptr, true};
             }
             auto& g = conn->group();
-            if (pool->waiting() > 0 && g.members.size() < max_group) {
+            if (pool->others_coming() && g.members.size() < max_group) {
                 auto joined = std::make_shared<commit_wait>();
                 g.members.push_back(joined);
                 leave_group(*conn, pool);
@@ -896,7 +929,8 @@ core::task<core::result<std::unique_ptr<transaction>>> sqlite_database::begin(tx
         }
         return conn->run_script("SAVEPOINT member");
     };
-    auto begun = co_await workers_.run(std::move(job));
+    auto& home = held->workers();
+    auto begun = co_await home.run(std::move(job));
     if (!begun) {
         if (!reading) {
             // Whatever group is open must not be left behind by a failed begin.
@@ -905,7 +939,7 @@ core::task<core::result<std::unique_ptr<transaction>>> sqlite_database::begin(tx
                 leave_group(*conn, pool);
                 return true;
             };
-            (void)co_await workers_.run(std::move(leave));
+            (void)co_await home.run(std::move(leave));
         }
         co_return std::move(begun).error();
     }
@@ -951,9 +985,26 @@ core::task<void> sqlite_database::backoff(int attempt) {
     co_await timer.async_wait(boost::asio::use_awaitable);
 }
 
-core::task<void> sqlite_database::run_at_home(std::function<core::task<void>()> work) {
-    if (workers_.running_here()) {
+namespace {
+
+core::task<void> start_write(std::shared_ptr<sqlite_pool> writer, std::function<core::task<void>()> work) {
+    writer->write_started();
+    co_await work();
+}
+
+}  // namespace
+
+core::task<void> sqlite_database::run_at_home(std::function<core::task<void>()> work, tx_mode mode) {
+    auto& home = writer_->workers();
+    if (home.running_here() || (mode == tx_mode::read && workers_.running_here())) {
         co_await work();
+        co_return;
+    }
+    if (mode == tx_mode::write) {
+        writer_->write_queued();
+        co_await boost::asio::co_spawn(
+            home.executor(), start_write(writer_, std::move(work)), boost::asio::use_awaitable
+        );
         co_return;
     }
     co_await boost::asio::co_spawn(workers_.executor(), work(), boost::asio::use_awaitable);
@@ -1029,7 +1080,8 @@ core::result<std::unique_ptr<database>> open_sqlite(
         readers.push_back(std::move(*reader));
     }
 
-    auto writer_pool = std::make_shared<sqlite_pool>(pool, std::move(writers));
+    auto writer_pool =
+        std::make_shared<sqlite_pool>(std::make_unique<core::worker_pool>(1), std::move(writers));
     writer_pool->checkpoint_with(std::make_unique<checkpointer>(std::move(checkpoint_db)));
     return std::unique_ptr<database>{std::make_unique<sqlite_database>(
         pool, std::move(writer_pool), std::make_shared<sqlite_pool>(pool, std::move(readers))

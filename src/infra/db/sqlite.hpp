@@ -1,4 +1,5 @@
-// SQLite driver: a WAL file with one writer and read-only readers, all calls on the worker pool.
+// SQLite driver: a WAL file with one writer, whose transactions run on a thread of their own, and
+// read-only readers on the worker pool.
 #pragma once
 
 #include <atomic>
@@ -47,7 +48,7 @@ public:
     core::task<core::result<void>> ping() override;
     core::task<void> backoff(int attempt) override;
     pool_stats stats() const override;
-    core::task<void> run_at_home(std::function<core::task<void>()> work) override;
+    core::task<void> run_at_home(std::function<core::task<void>()> work, tx_mode mode) override;
 
 private:
     core::worker_pool& workers_;

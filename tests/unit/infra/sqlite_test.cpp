@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -620,6 +621,44 @@ TEST_F(SqliteDatabase, grouped_writers_commit_together_and_a_failed_one_leaves_n
     exec_raw(raw.get(), "BEGIN IMMEDIATE; ROLLBACK;");  // no group was left open
     EXPECT_EQ(db.stats().idle, db.stats().size);
     EXPECT_EQ(db.stats().waiting, 0);
+}
+
+core::task<core::result<std::thread::id>> thread_of_body(db::transaction& tx) {
+    auto ran = co_await tx.run("SELECT 1");
+    if (!ran) {
+        co_return std::move(ran).error();
+    }
+    co_return std::this_thread::get_id();
+}
+
+TEST_F(SqliteDatabase, write_transactions_run_on_the_writers_own_thread_and_reads_on_the_pool) {
+    auto& db = open();
+    constexpr int each = 20;
+    std::vector<std::optional<core::result<std::thread::id>>> writes(each);
+    std::vector<std::optional<core::result<std::thread::id>>> reads(each);
+    for (int i = 0; i < each; ++i) {
+        boost::asio::co_spawn(
+            io_, store(db::transact(db, &thread_of_body), &writes[i]), boost::asio::detached
+        );
+        boost::asio::co_spawn(
+            io_, store(db::transact(db, &thread_of_body, db::tx_mode::read), &reads[i]),
+            boost::asio::detached
+        );
+    }
+    drain(2);
+    std::set<std::thread::id> writer_threads;
+    std::set<std::thread::id> reader_threads;
+    for (int i = 0; i < each; ++i) {
+        ASSERT_TRUE(writes[i].has_value() && *writes[i]) << "write " << i;
+        ASSERT_TRUE(reads[i].has_value() && *reads[i]) << "read " << i;
+        writer_threads.insert(**writes[i]);
+        reader_threads.insert(**reads[i]);
+    }
+    ASSERT_EQ(writer_threads.size(), 1U);
+    auto writer = *writer_threads.begin();
+    EXPECT_FALSE(reader_threads.contains(writer));
+    EXPECT_NE(writer, std::this_thread::get_id());
+    EXPECT_EQ(db.stats().idle, db.stats().size);
 }
 
 core::task<core::result<int>> add_orphan(db::transaction& tx) {

@@ -227,10 +227,6 @@ int serve(const config& c) {
             .purge_interval = c.idempotency_purge_interval}};
     core::http::pipeline pipeline{{c.body_limit, c.access_log, "trader"}, routes, metrics};
     pipeline.set_filter(&idempotency);
-    pipeline.run_writes_at([&db](std::function<core::task<void>()> work) {
-        // On the worker pool: a handler's write transactions go on to the writer's thread.
-        return db.run_at_home(std::move(work), infra::db::tx_mode::read);
-    });
     if (!c.cors_origins.empty()) {
         pipeline.use(std::make_unique<core::http::cors>(core::http::cors_settings{c.cors_origins}));
     }

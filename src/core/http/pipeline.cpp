@@ -47,10 +47,6 @@ std::string next_traceparent(std::optional<std::string_view> incoming) {
     return "00-" + random_hex(32) + "-" + random_hex(16) + "-01";
 }
 
-bool is_safe(method verb) {
-    return verb == method::get || verb == method::head || verb == method::options;
-}
-
 std::string allow_header(const std::vector<method>& allowed) {
     std::string out;
     bool has_get = false;
@@ -198,17 +194,10 @@ core::task<response> pipeline::handle(request& req) {
                 res = std::move(*refused);
             } else {
                 try {
-                    auto call = [&]() -> core::task<void> {
-                        if (filter_ && filter_->applies(req, *match.route)) {
-                            res = co_await filter_->run(req, *match.route, *match.target);
-                        } else {
-                            res = co_await (*match.target)(req);
-                        }
-                    };
-                    if (home_ && !is_safe(req.verb)) {
-                        co_await home_(std::move(call));
+                    if (filter_ && filter_->applies(req, *match.route)) {
+                        res = co_await filter_->run(req, *match.route, *match.target);
                     } else {
-                        co_await call();
+                        res = co_await (*match.target)(req);
                     }
                 } catch (const std::exception& e) {
                     unhandled_.inc();

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,11 +38,6 @@ public:
     void set_token_verifier(const core::token_verifier* v) { verifier_ = v; }
     // Runs around every handler it applies to (idempotency keys); it must outlive the pipeline.
     void set_filter(handler_filter* f) { filter_ = f; }
-    // Where handlers of unsafe methods (POST, PUT, PATCH, DELETE) run: the database's home, so
-    // their transactions do not each hop from the I/O thread to the driver's threads and back.
-    // Unset, every handler runs on the I/O thread that read the request.
-    using home_runner = std::function<core::task<void>(std::function<core::task<void>()>)>;
-    void run_writes_at(home_runner home) { home_ = std::move(home); }
 
     // The body limit for a request line, known before the body is read.
     std::size_t body_limit_for(method verb, std::string_view path) const;
@@ -69,7 +63,6 @@ private:
     std::vector<std::unique_ptr<middleware>> middleware_;
     const core::token_verifier* verifier_ = nullptr;
     handler_filter* filter_ = nullptr;
-    home_runner home_;
     core::metrics::gauge& in_flight_;
     core::metrics::counter& unhandled_;
 };

@@ -50,15 +50,45 @@ std::vector<std::string> strings_of(const std::string& text) {
     return out;
 }
 
+// Rows of one table in one statement: "INSERT ... VALUES (...), (...)".
+struct multi_insert {
+    std::string sql;
+    infra::db::params args;
+    std::size_t rows = 0;
+    std::size_t width;
+
+    multi_insert(std::string head, std::size_t columns) : sql(std::move(head)), width(columns) {}
+
+    void add(infra::db::params row) {
+        sql += rows++ == 0 ? " VALUES (" : ", (";
+        sql += placeholders(width, args.size() + 1);
+        sql += ")";
+        for (auto& a : row) {
+            args.push_back(std::move(a));
+        }
+    }
+};
+
+multi_insert history_insert() {
+    return {
+        "INSERT INTO order_history (id, order_id, seq, sub_order_id, from_status, to_status, actor,"
+        " actor_id, reason, at_ms)",
+        10};
+}
+
+infra::db::params history_row(const std::string& order_id, std::int64_t seq, const history_entry& h) {
+    return {
+        param(core::new_id("ohis", h.at)), param(order_id), param(seq), param(h.sub_order_id),
+        param(h.from), param(h.to), param(h.actor), param(h.actor_id), param(h.reason),
+        param(ms_of(h.at))};
+}
+
 core::task<core::result<void>> insert_history(
     infra::db::transaction& tx, const std::string& order_id, std::int64_t seq, const history_entry& h
 ) {
-    auto done = co_await tx.query(
-        "INSERT INTO order_history (id, order_id, seq, sub_order_id, from_status, to_status, actor,"
-        " actor_id, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        core::new_id("ohis", h.at), order_id, seq, h.sub_order_id, h.from, h.to, h.actor,
-        h.actor_id, h.reason, ms_of(h.at)
-    );
+    auto one = history_insert();
+    one.add(history_row(order_id, seq, h));
+    auto done = co_await tx.run(std::move(one.sql), std::move(one.args));
     if (!done) {
         co_return std::move(done).error();
     }
@@ -68,25 +98,6 @@ core::task<core::result<void>> insert_history(
 }  // namespace
 
 order_rows order_repo::rows_of(const order& o) const {
-    // Rows of one table go into one statement: "INSERT ... VALUES (...), (...)".
-    struct multi_insert {
-        std::string sql;
-        infra::db::params args;
-        std::size_t rows = 0;
-        std::size_t width;
-
-        multi_insert(std::string head, std::size_t columns) : sql(std::move(head)), width(columns) {}
-
-        void add(infra::db::params row) {
-            sql += rows++ == 0 ? " VALUES (" : ", (";
-            sql += placeholders(width, args.size() + 1);
-            sql += ")";
-            for (auto& a : row) {
-                args.push_back(std::move(a));
-            }
-        }
-    };
-
     boost::json::array promos;
     for (const auto& p : o.promotion_ids) {
         promos.push_back(boost::json::string{p});
@@ -118,17 +129,9 @@ order_rows order_repo::rows_of(const order& o) const {
         "INSERT INTO order_items (id, order_id, sub_order_id, product_id, variant_id, title, sku,"
         " options, quantity, unit_amount, subtotal, discount, total)",
         13};
-    multi_insert history{
-        "INSERT INTO order_history (id, order_id, seq, sub_order_id, from_status, to_status, actor,"
-        " actor_id, reason, at_ms)",
-        10};
+    auto history = history_insert();
     std::int64_t seq = 0;
-    auto add_history = [&](const history_entry& h) {
-        history.add(infra::db::params{
-            param(core::new_id("ohis", h.at)), param(o.id), param(++seq), param(h.sub_order_id),
-            param(h.from), param(h.to), param(h.actor), param(h.actor_id), param(h.reason),
-            param(ms_of(h.at))});
-    };
+    auto add_history = [&](const history_entry& h) { history.add(history_row(o.id, ++seq, h)); };
     for (const auto& h : o.history) {
         add_history(h);
     }

@@ -43,8 +43,8 @@ core::task<core::result<std::string>> append(
     auto now = clock.now();
     auto id = core::new_id("evt", now);
     auto written = co_await tx.query(
-        "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) VALUES ($1, $2, $3, $4, "
-        "$5)",
+        "INSERT INTO events (id, type, aggregate_id, data, created_at_ms, claimed_until_ms) VALUES "
+        "($1, $2, $3, $4, $5, $5)",
         id, std::move(type), std::move(aggregate_id), boost::json::serialize(data), to_ms(now)
     );
     if (!written) {
@@ -77,13 +77,16 @@ core::task<core::result<void>> append_prepared(
     for (std::size_t i = 0; i < events.size(); ++i) {
         ids.push_back(core::new_id("evt", now));
     }
+    // A new event is claimable from its creation. The claim time is stored (not NULL) so the
+    // claim and the dispatch mark keep the row's size, which lets SQLite update it in place.
     // Ids of one millisecond differ in random bits: sorted, they keep the order of `events`.
     std::sort(ids.begin(), ids.end());
     constexpr std::size_t per_statement = 100;
     for (std::size_t at = 0; at < events.size(); at += per_statement) {
         auto n = std::min(per_statement, events.size() - at);
         std::string sql =
-            "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) VALUES ";
+            "INSERT INTO events (id, type, aggregate_id, data, created_at_ms, claimed_until_ms) "
+            "VALUES ";
         db::params args;
         args.reserve(n * 5);
         for (std::size_t i = 0; i < n; ++i) {
@@ -93,7 +96,7 @@ core::task<core::result<void>> append_prepared(
             for (std::size_t c = 1; c <= 5; ++c) {
                 sql += (c == 1 ? "$" : ", $") + std::to_string(k + c);
             }
-            sql += ")";
+            sql += ", $" + std::to_string(k + 5) + ")";
             args.emplace_back(std::move(ids[at + i]));
             args.emplace_back(e.type);
             args.emplace_back(e.aggregate_id);
@@ -178,7 +181,7 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
         // when its statistics think the table is small.
         "UPDATE events SET claimed_until_ms = $1, attempts = attempts + 1 FROM ("
         " SELECT id FROM events WHERE dispatched_at_ms IS NULL AND (claimed_until_ms IS NULL OR "
-        "claimed_until_ms < $2)"
+        "claimed_until_ms <= $2)"
         " ORDER BY id LIMIT $3) AS batch WHERE events.id = batch.id"
         " RETURNING events.id, type, aggregate_id, data, created_at_ms",
         to_ms(now + settings_.claim_timeout), to_ms(now),
@@ -242,7 +245,11 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
     }
     // One statement for the batch. A crash before it redelivers these events; the
     // processed-events rows make every handler skip them.
-    std::string sql = "UPDATE events SET dispatched_at_ms = $1 WHERE id IN (";
+    // The claim's time gives way to the dispatch time, so the row keeps its size: SQLite then
+    // overwrites it in place and rewrites only the pages whose bytes changed, not every overflow
+    // page of a large payload (see `append_prepared`).
+    std::string sql =
+        "UPDATE events SET dispatched_at_ms = $1, claimed_until_ms = NULL WHERE id IN (";
     db::params args{to_ms(clock_.now())};
     for (std::size_t i = 0; i < finished.size(); ++i) {
         sql += (i == 0 ? "$" : ", $") + std::to_string(i + 2);

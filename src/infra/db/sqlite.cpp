@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/worker_pool.hpp"
+#include "infra/db/sqlite_wal_vfs.hpp"
 
 namespace infra::db {
 namespace {
@@ -240,7 +241,8 @@ public:
         int flags = SQLITE_OPEN_NOMUTEX |
                     (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         sqlite3* raw = nullptr;
-        int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+        // The writer's WAL appends go out with one call per commit (sqlite_wal_vfs.hpp).
+        int rc = sqlite3_open_v2(path.c_str(), &raw, flags, read_only ? nullptr : wal_batching_vfs());
         db_handle db{raw};
         if (rc != SQLITE_OK) {
             std::string message = db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);

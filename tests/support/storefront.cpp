@@ -25,7 +25,7 @@ void expect_status(const http_response& r, int status, const std::string& what) 
 void wait_for_events(trader_process& server) {
     server_db db{server};
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (db.count("SELECT COUNT(*) FROM events WHERE dispatched_at_ms IS NULL") > 0) {
+    while (db.count("SELECT COUNT(*) FROM event_queue") > 0) {
         if (std::chrono::steady_clock::now() > deadline) {
             ADD_FAILURE() << "events still undelivered after 30 s: " << server.output();
             throw std::runtime_error("outbox did not drain");

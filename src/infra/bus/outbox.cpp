@@ -8,6 +8,8 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <set>
+#include <string_view>
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -21,6 +23,49 @@ std::int64_t to_ms(core::time_point t) {
 
 core::time_point from_ms(std::int64_t ms) {
     return core::time_point{std::chrono::milliseconds{ms}};
+}
+
+struct claimed_batch {
+    std::vector<std::string> ids;
+    db::rows events;
+};
+
+// Claims up to `limit` queued events and reads them. The claim writes only the narrow queue rows;
+// the events themselves are rows that never change.
+core::task<core::result<claimed_batch>> claim_batch(
+    std::int64_t until_ms, std::int64_t now_ms, std::int64_t limit, db::transaction& tx
+) {
+    auto claimed = co_await tx.query(
+        // A join rather than `id IN (subquery)`: SQLite plans that as a scan of the whole table
+        // when its statistics think the table is small.
+        "UPDATE event_queue SET claimed_until_ms = $1, attempts = attempts + 1 FROM ("
+        " SELECT id FROM event_queue WHERE claimed_until_ms <= $2 ORDER BY id LIMIT $3) AS batch"
+        " WHERE event_queue.id = batch.id RETURNING event_queue.id",
+        until_ms, now_ms, limit
+    );
+    if (!claimed) {
+        co_return std::move(claimed).error();
+    }
+    claimed_batch out;
+    if (claimed->empty()) {
+        co_return out;
+    }
+    std::string select =
+        "SELECT id, type, aggregate_id, data, created_at_ms FROM events WHERE id IN (";
+    db::params args;
+    out.ids.reserve(claimed->size());
+    for (auto r : *claimed) {
+        select += (out.ids.empty() ? "$" : ", $") + std::to_string(out.ids.size() + 1);
+        out.ids.push_back(r.get<std::string>(0));
+        args.emplace_back(out.ids.back());
+    }
+    select += ")";
+    auto loaded = co_await tx.run(std::move(select), std::move(args));
+    if (!loaded) {
+        co_return std::move(loaded).error();
+    }
+    out.events = std::move(*loaded);
+    co_return out;
 }
 
 }  // namespace
@@ -43,8 +88,8 @@ core::task<core::result<std::string>> append(
     auto now = clock.now();
     auto id = core::new_id("evt", now);
     auto written = co_await tx.query(
-        "INSERT INTO events (id, type, aggregate_id, data, created_at_ms, claimed_until_ms) VALUES "
-        "($1, $2, $3, $4, $5, $5)",
+        "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) VALUES ($1, $2, $3, $4, "
+        "$5)",
         id, std::move(type), std::move(aggregate_id), boost::json::serialize(data), to_ms(now)
     );
     if (!written) {
@@ -77,16 +122,14 @@ core::task<core::result<void>> append_prepared(
     for (std::size_t i = 0; i < events.size(); ++i) {
         ids.push_back(core::new_id("evt", now));
     }
-    // A new event is claimable from its creation. The claim time is stored (not NULL) so the
-    // claim and the dispatch mark keep the row's size, which lets SQLite update it in place.
     // Ids of one millisecond differ in random bits: sorted, they keep the order of `events`.
     std::sort(ids.begin(), ids.end());
     constexpr std::size_t per_statement = 100;
     for (std::size_t at = 0; at < events.size(); at += per_statement) {
         auto n = std::min(per_statement, events.size() - at);
+        // A trigger puts each one in event_queue too (migration 0003).
         std::string sql =
-            "INSERT INTO events (id, type, aggregate_id, data, created_at_ms, claimed_until_ms) "
-            "VALUES ";
+            "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) VALUES ";
         db::params args;
         args.reserve(n * 5);
         for (std::size_t i = 0; i < n; ++i) {
@@ -96,7 +139,7 @@ core::task<core::result<void>> append_prepared(
             for (std::size_t c = 1; c <= 5; ++c) {
                 sql += (c == 1 ? "$" : ", $") + std::to_string(k + c);
             }
-            sql += ", $" + std::to_string(k + 5) + ")";
+            sql += ")";
             args.emplace_back(std::move(ids[at + i]));
             args.emplace_back(e.type);
             args.emplace_back(e.aggregate_id);
@@ -176,25 +219,21 @@ core::task<core::result<bool>> dispatcher::deliver(
 core::task<core::result<int>> dispatcher::dispatch_once() {
     auto now = clock_.now();
     // Claim a batch, so several instances share the work and a crashed one's claim expires.
-    auto claimed = co_await db_.execute(
-        // A join rather than `id IN (subquery)`: SQLite plans that as a scan of the whole table
-        // when its statistics think the table is small.
-        "UPDATE events SET claimed_until_ms = $1, attempts = attempts + 1 FROM ("
-        " SELECT id FROM events WHERE dispatched_at_ms IS NULL AND (claimed_until_ms IS NULL OR "
-        "claimed_until_ms <= $2)"
-        " ORDER BY id LIMIT $3) AS batch WHERE events.id = batch.id"
-        " RETURNING events.id, type, aggregate_id, data, created_at_ms",
-        to_ms(now + settings_.claim_timeout), to_ms(now),
+    auto claiming = std::bind_front(
+        &claim_batch, to_ms(now + settings_.claim_timeout), to_ms(now),
         static_cast<std::int64_t>(settings_.batch_size)
     );
+    auto claimed = co_await db::transact(db_, std::move(claiming));
     if (!claimed) {
         co_return std::move(claimed).error();
     }
+    const auto& ids = claimed->ids;
+    const auto& loaded = claimed->events;
     // The batch's documents live and die together: one arena instead of a malloc per node.
     boost::json::monotonic_resource arena;
     std::vector<event> batch;
-    batch.reserve(claimed->size());
-    for (auto r : *claimed) {
+    batch.reserve(loaded.size());
+    for (auto r : loaded) {
         boost::system::error_code ec;
         auto data = boost::json::parse(r.get<std::string>(3), ec, &arena);
         batch.push_back(
@@ -239,24 +278,38 @@ core::task<core::result<int>> dispatcher::dispatch_once() {
         }
         // Otherwise the claim expires and the event comes back; handlers that succeeded skip it.
     }
-    if (finished.empty()) {
+    // A queued id whose event row is gone (deleted by hand) has nothing to deliver: it leaves the
+    // queue with the batch instead of coming back forever.
+    std::vector<std::string> gone;
+    if (batch.size() < ids.size()) {
+        std::set<std::string_view> found;
+        for (const auto& e : batch) {
+            found.insert(e.id);
+        }
+        for (const auto& id : ids) {
+            if (!found.contains(id)) {
+                gone.push_back(id);
+            }
+        }
+    }
+    if (finished.empty() && gone.empty()) {
         oldest_pending_ms_.set(oldest);
         co_return 0;
     }
     // One statement for the batch. A crash before it redelivers these events; the
     // processed-events rows make every handler skip them.
-    // The claim's time gives way to the dispatch time, so the row keeps its size: SQLite then
-    // overwrites it in place and rewrites only the pages whose bytes changed, not every overflow
-    // page of a large payload (see `append_prepared`).
-    std::string sql =
-        "UPDATE events SET dispatched_at_ms = $1, claimed_until_ms = NULL WHERE id IN (";
-    db::params args{to_ms(clock_.now())};
-    for (std::size_t i = 0; i < finished.size(); ++i) {
-        sql += (i == 0 ? "$" : ", $") + std::to_string(i + 2);
-        args.emplace_back(finished[i]->id);
+    std::string sql = "DELETE FROM event_queue WHERE id IN (";
+    db::params dispatched;
+    for (const auto* e : finished) {
+        sql += (dispatched.empty() ? "$" : ", $") + std::to_string(dispatched.size() + 1);
+        dispatched.emplace_back(e->id);
+    }
+    for (auto& id : gone) {
+        sql += (dispatched.empty() ? "$" : ", $") + std::to_string(dispatched.size() + 1);
+        dispatched.emplace_back(std::move(id));
     }
     sql += ")";
-    auto marked = co_await db_.write(std::move(sql), std::move(args));
+    auto marked = co_await db_.write(std::move(sql), std::move(dispatched));
     if (!marked) {
         co_return std::move(marked).error();
     }

@@ -390,12 +390,16 @@ boost::json::object to_json(const order& o) {
 
 boost::json::object vendor_json(const order& o, const sub_order& s) {
     auto out = sub_order_json(o, s);
+    add_vendor_fields(out, o);
+    return out;
+}
+
+void add_vendor_fields(boost::json::object& out, const order& o) {
     out["order_status"] = to_string(o.status);
     out["currency"] = o.currency;
     out["payment"] = boost::json::object{{"method", o.payment_method}, {"status", o.payment_status}};
     out["shipping_address"] = to_json(o.address);
     put_optional(out, "email", o.email);
-    return out;
 }
 
 }  // namespace shopping

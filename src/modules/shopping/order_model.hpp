@@ -157,6 +157,9 @@ struct order {
 boost::json::object to_json(const order& o);
 // What a vendor sees of one order: its own sub-order, the address and contact to deliver to.
 boost::json::object vendor_json(const order& o, const sub_order& s);
+// Turns a sub-order's entry of to_json(o) into vendor_json(o, that sub-order), without building it
+// again.
+void add_vendor_fields(boost::json::object& sub, const order& o);
 boost::json::object to_json(const history_entry& h);
 
 }  // namespace shopping

@@ -158,8 +158,14 @@ core::task<http::response> order_routes::checkout(http::request& req) {
     if (!placed) {
         co_return http::problem(placed);
     }
-    auto location = "/api/v1/me/orders/" + placed->id;
-    co_return http::created(boost::json::object{{"order", to_json(*placed)}}, std::move(location));
+    // {"order": ...} around the document the checkout already serialized.
+    http::response res;
+    res.status = 201;
+    res.content_type = "application/json";
+    res.body.reserve(placed->json.size() + 10);
+    res.body.append(R"({"order":)").append(placed->json).append("}");
+    res.header("Location", "/api/v1/me/orders/" + placed->value.id);
+    co_return res;
 }
 
 core::task<http::response> order_routes::my_orders(http::request& req) {

@@ -1,6 +1,7 @@
 #include "modules/shopping/order_service.hpp"
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <functional>
 #include <utility>
 
@@ -63,7 +64,7 @@ std::int64_t order_service::now_ms() const {
         .count();
 }
 
-core::task<core::result<order>> order_service::checkout(
+core::task<core::result<order_service::placed_order>> order_service::checkout(
     cart_caller who, std::string cart_id, checkout_request r
 ) {
     auto* method = payments_.find(r.payment_method);
@@ -103,7 +104,7 @@ core::task<core::result<order>> order_service::checkout(
         co_return std::move(placed).error();
     }
     events_.notify();
-    co_return std::move(draft->placed);
+    co_return placed_order{std::move(draft->placed), std::move(draft->json)};
 }
 
 core::task<core::result<cart_quote>> order_service::quote_tx(
@@ -194,13 +195,19 @@ core::task<core::result<order_service::order_draft>> order_service::draft_order(
         o.sub_orders.push_back(std::move(s));
     }
     draft.rows = repo_.rows_of(o);
-    draft.events.push_back(infra::bus::prepare(
-        std::string{order_events::order_placed}, o.id, to_json(o)
-    ));
-    for (const auto& s : o.sub_orders) {
-        draft.events.push_back(infra::bus::prepare(
-            std::string{order_events::suborder_created}, s.id, vendor_json(o, s)
-        ));
+    // The order's document is built once: it is the response, the order.placed payload, and
+    // each sub-order's entry of it becomes that sub-order's suborder.created payload.
+    auto doc = to_json(o);
+    draft.json = boost::json::serialize(doc);
+    draft.events.push_back({std::string{order_events::order_placed}, o.id, draft.json});
+    auto& subs = doc["sub_orders"].as_array();
+    for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
+        auto& sub = subs[i].as_object();
+        add_vendor_fields(sub, o);
+        draft.events.push_back(
+            {std::string{order_events::suborder_created}, o.sub_orders[i].id,
+             boost::json::serialize(sub)}
+        );
     }
     draft.placed = std::move(o);
     co_return draft;

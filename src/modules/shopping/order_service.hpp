@@ -60,8 +60,14 @@ public:
         order_settings s
     );
 
-    // 201 material: the order placed from the caller's cart.
-    core::task<core::result<order>> checkout(cart_caller who, std::string cart_id, checkout_request r);
+    // 201 material: the order placed from the caller's cart, and to_json of it serialized.
+    struct placed_order {
+        order value;
+        std::string json;
+    };
+    core::task<core::result<placed_order>> checkout(
+        cart_caller who, std::string cart_id, checkout_request r
+    );
 
     core::task<core::result<order>> mine(core::principal who, std::string order_id);
     core::task<core::result<order_page<order>>> list_mine(
@@ -109,6 +115,7 @@ private:
     // A checkout's order, its rows and its events, built before the write transaction.
     struct order_draft {
         order placed;
+        std::string json;  // to_json(placed), serialized once for the response and order.placed
         std::vector<vendor::stock_request> stock;
         order_rows rows;
         std::vector<infra::bus::prepared_event> events;

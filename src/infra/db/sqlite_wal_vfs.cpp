@@ -57,8 +57,8 @@ int flush(shim_file* f) {
 
 std::uint32_t big_endian32(const void* p) {
     const auto* b = static_cast<const unsigned char*>(p);
-    return (std::uint32_t{b[0]} << 24U) | (std::uint32_t{b[1]} << 16U) | (std::uint32_t{b[2]} << 8U) |
-           std::uint32_t{b[3]};
+    return (std::uint32_t{b[0]} << 24U) | (std::uint32_t{b[1]} << 16U) |
+           (std::uint32_t{b[2]} << 8U) | std::uint32_t{b[3]};
 }
 
 // Methods of both wrapped kinds that only pass the call on.
@@ -87,7 +87,8 @@ int pass_sector_size(sqlite3_file* f) { return io(self(f)).xSectorSize(self(f)->
 int pass_device(sqlite3_file* f) { return io(self(f)).xDeviceCharacteristics(self(f)->real); }
 int pass_shm_map(sqlite3_file* f, int page, int size, int extend, void volatile** out) {
     const auto& m = io(self(f));
-    return m.iVersion >= 2 ? m.xShmMap(self(f)->real, page, size, extend, out) : SQLITE_IOERR_SHMMAP;
+    return m.iVersion >= 2 ? m.xShmMap(self(f)->real, page, size, extend, out)
+                           : SQLITE_IOERR_SHMMAP;
 }
 int pass_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
     const auto& m = io(self(f));
@@ -209,49 +210,42 @@ int wal_close(sqlite3_file* f) {
     return flushed != SQLITE_OK ? flushed : closed;
 }
 
-const sqlite3_io_methods db_methods{
-    3,
-    db_close,
-    pass_read,
-    pass_write,
-    pass_truncate,
-    pass_sync,
-    pass_file_size,
-    pass_lock,
-    pass_unlock,
-    pass_check_reserved,
-    pass_file_control,
-    pass_sector_size,
-    pass_device,
-    pass_shm_map,
-    pass_shm_lock,
-    shm_barrier,
-    pass_shm_unmap,
-    pass_fetch,
-    pass_unfetch,
-};
+// Both wrapped kinds pass everything on but the calls that touch the file's content.
+constexpr sqlite3_io_methods methods_with(
+    int (*close)(sqlite3_file*),
+    int (*read)(sqlite3_file*, void*, int, sqlite3_int64),
+    int (*write)(sqlite3_file*, const void*, int, sqlite3_int64),
+    int (*truncate)(sqlite3_file*, sqlite3_int64),
+    int (*sync)(sqlite3_file*, int),
+    int (*file_size)(sqlite3_file*, sqlite3_int64*)
+) {
+    return {
+        3,
+        close,
+        read,
+        write,
+        truncate,
+        sync,
+        file_size,
+        pass_lock,
+        pass_unlock,
+        pass_check_reserved,
+        pass_file_control,
+        pass_sector_size,
+        pass_device,
+        pass_shm_map,
+        pass_shm_lock,
+        shm_barrier,
+        pass_shm_unmap,
+        pass_fetch,
+        pass_unfetch,
+    };
+}
 
-const sqlite3_io_methods wal_methods{
-    3,
-    wal_close,
-    wal_read,
-    wal_write,
-    wal_truncate,
-    wal_sync,
-    wal_file_size,
-    pass_lock,
-    pass_unlock,
-    pass_check_reserved,
-    pass_file_control,
-    pass_sector_size,
-    pass_device,
-    pass_shm_map,
-    pass_shm_lock,
-    shm_barrier,
-    pass_shm_unmap,
-    pass_fetch,
-    pass_unfetch,
-};
+constexpr sqlite3_io_methods db_methods =
+    methods_with(db_close, pass_read, pass_write, pass_truncate, pass_sync, pass_file_size);
+constexpr sqlite3_io_methods wal_methods =
+    methods_with(wal_close, wal_read, wal_write, wal_truncate, wal_sync, wal_file_size);
 
 int shim_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
     const bool main_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;

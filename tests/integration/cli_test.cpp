@@ -46,6 +46,30 @@ TEST(cli, version_and_help) {
     EXPECT_NE(shelp.find("status"), std::string::npos);
 }
 
+// The value of GLIBC_TUNABLES in a running process's environment ("" when it has none).
+std::string tunables_of(pid_t pid) {
+    std::ifstream in{"/proc/" + std::to_string(pid) + "/environ", std::ios::binary};
+    std::string entry;
+    while (std::getline(in, entry, '\0')) {
+        if (entry.starts_with("GLIBC_TUNABLES=")) {
+            return entry.substr(entry.find('=') + 1);
+        }
+    }
+    return "";
+}
+
+// The binary starts itself once more with a larger per-thread cache of freed memory
+// (src/app/main.cpp); an operator's own GLIBC_TUNABLES is kept as it is.
+TEST(cli, serve_runs_with_the_malloc_tuning_unless_the_operator_set_its_own) {
+    test::trader_process tuned;
+    EXPECT_EQ(tunables_of(tuned.pid()), "glibc.malloc.tcache_count=256");
+    EXPECT_EQ(tuned.http().get("/healthz").status, 200);
+
+    test::trader_process own{test::trader_options{
+        .env = {{"GLIBC_TUNABLES", "glibc.malloc.tcache_count=7"}}}};
+    EXPECT_EQ(tunables_of(own.pid()), "glibc.malloc.tcache_count=7");
+}
+
 TEST(cli, unknown_command_is_a_usage_error) {
     auto [code, out] = test::run_trader({"frobnicate"}, {});
     EXPECT_EQ(code, 2) << out;

@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,7 +85,8 @@ struct page_request {
 
 struct listed_product {
     std::string id;
-    std::string item;      // pre-rendered list item JSON
+    // Pre-rendered list item JSON, shared with the search engine that holds it.
+    std::shared_ptr<const std::string> item;
     std::string sort_key;  // for the cursor
 };
 

@@ -115,7 +115,7 @@ static_assert(sizeof(slot) == 128, "a slot is two cache lines");
 
 struct cold_slot {
     std::string id;
-    std::string item;
+    std::shared_ptr<const std::string> item;  // shared with the pages that list it
     std::vector<std::uint32_t> more_facets;
     std::vector<price_entry> more_prices;
 };
@@ -220,7 +220,7 @@ struct search_engine::state {
         total_length += s.length;
         ++live;
         c.id = d.id;
-        c.item = std::move(d.item);
+        c.item = std::make_shared<const std::string>(std::move(d.item));
         slots.push_back(s);
         cold.push_back(std::move(c));
         slot_of[std::move(d.id)] = index;
@@ -382,6 +382,34 @@ void merge_sorted(std::vector<scored>& all) {
     all.resize(out);
 }
 
+// The union of two lists sorted by slot (one entry per slot each) into `out`, adding up the scores
+// of a slot in both: linear, where sorting the two together is not.
+void merge_two(
+    const std::vector<scored>& a, const std::vector<scored>& b, std::vector<scored>& out
+) {
+    out.clear();
+    out.reserve(a.size() + b.size());
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i].slot < b[j].slot) {
+            out.push_back(a[i++]);
+        } else if (b[j].slot < a[i].slot) {
+            out.push_back(b[j++]);
+        } else {
+            out.push_back({a[i].slot, a[i].score + b[j].score});
+            ++i;
+            ++j;
+        }
+    }
+    out.insert(out.end(), a.begin() + static_cast<std::ptrdiff_t>(i), a.end());
+    out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(j), b.end());
+}
+
+// Posting lists of one prefix merged pairwise while there are few (a word and a longer word or
+// two); past this, one sort of them all is cheaper.
+constexpr std::size_t pairwise_lists = 8;
+
 }  // namespace
 
 core::result<engine_answer> search_engine::search(
@@ -413,6 +441,8 @@ core::result<engine_answer> search_engine::search(
     thread_local std::vector<scored> matches;
     thread_local std::vector<scored> term_matches;
     thread_local std::vector<scored> hits;
+    thread_local std::vector<scored> more_hits;
+    thread_local std::vector<scored> merged;
     matches.clear();
     const bool searching = !req.search.empty();
     if (searching) {
@@ -437,7 +467,7 @@ core::result<engine_answer> search_engine::search(
             for (const auto& [text, prefix] : phrases) {
                 hits.clear();  // frequency in .score until scored below
                 std::size_t lists = 0;
-                auto take = [&](const std::vector<posting>& list) {
+                auto take = [&](const std::vector<posting>& list, std::vector<scored>& into) {
                     ++lists;
                     // Slots are scattered: ask for them a few postings ahead so the loads
                     // overlap instead of each waiting on memory.
@@ -451,26 +481,39 @@ core::result<engine_answer> search_engine::search(
                         }
                         const auto& p = list[i];
                         if (st.slots[p.slot].alive) {
-                            hits.push_back({p.slot, p.frequency});
+                            into.push_back({p.slot, p.frequency});
                         }
                     }
                 };
                 if (prefix) {
-                    const auto first = st.terms.lower_bound(text);
+                    // Each list is sorted by slot already (slots only grow, and compaction keeps
+                    // their order).
+                    thread_local std::vector<const std::vector<posting>*> lists_of_prefix;
+                    lists_of_prefix.clear();
                     std::size_t size = 0;
-                    for (auto it = first; it != st.terms.end() && it->first.starts_with(text); ++it) {
+                    for (auto it = st.terms.lower_bound(text);
+                         it != st.terms.end() && it->first.starts_with(text); ++it) {
+                        lists_of_prefix.push_back(&it->second);
                         size += it->second.size();
                     }
                     hits.reserve(size);
-                    for (auto it = first; it != st.terms.end() && it->first.starts_with(text); ++it) {
-                        take(it->second);
+                    const bool pairwise = lists_of_prefix.size() <= pairwise_lists;
+                    for (const auto* list : lists_of_prefix) {
+                        if (lists == 0 || !pairwise) {
+                            take(*list, hits);
+                        } else {
+                            more_hits.clear();
+                            take(*list, more_hits);
+                            merge_two(hits, more_hits, merged);
+                            hits.swap(merged);
+                        }
+                    }
+                    if (!pairwise) {
+                        merge_sorted(hits);
                     }
                 } else if (auto it = st.terms.find(text); it != st.terms.end()) {
                     hits.reserve(it->second.size());
-                    take(it->second);
-                }
-                if (lists > 1) {
-                    merge_sorted(hits);
+                    take(it->second, hits);
                 }
                 const double n = static_cast<double>(hits.size());
                 double idf = std::log((rows - n + 0.5) / (n + 0.5));
@@ -486,8 +529,8 @@ core::result<engine_answer> search_engine::search(
                 if (term_matches.empty()) {
                     term_matches.swap(hits);
                 } else {
-                    term_matches.insert(term_matches.end(), hits.begin(), hits.end());
-                    merge_sorted(term_matches);
+                    merge_two(term_matches, hits, merged);
+                    term_matches.swap(merged);
                 }
             }
             if (t == 0) {
@@ -551,7 +594,8 @@ core::result<engine_answer> search_engine::search(
         }
         any_of.push_back(std::move(ids));
     }
-    auto passes = [&](std::uint32_t index) {
+    // `price` is the slot's lowest price in the request's currency, when it has one.
+    auto passes = [&](std::uint32_t index, const std::optional<std::int64_t>& price) {
         const auto& s = st.slots[index];
         if (!category_allowed.empty() &&
             (s.category == none || s.category >= category_allowed.size() ||
@@ -565,7 +609,6 @@ core::result<engine_answer> search_engine::search(
             return false;
         }
         if (f.filters_price()) {
-            auto price = currency == none ? std::nullopt : st.price(index, currency);
             if (!price || (f.price_min && *price < *f.price_min) ||
                 (f.price_max && *price > *f.price_max)) {
                 return false;
@@ -663,12 +706,12 @@ core::result<engine_answer> search_engine::search(
     };
     for (const auto& m : matches) {
         const auto& s = st.slots[m.slot];
-        if (!passes(m.slot)) {
-            continue;
-        }
         std::optional<std::int64_t> price;
         if (currency != none) {
             price = st.price(m.slot, currency);
+        }
+        if (!passes(m.slot, price)) {
+            continue;
         }
         if (with_facets) {
             if (s.category != none) {

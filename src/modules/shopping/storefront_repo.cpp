@@ -251,7 +251,10 @@ core::task<core::result<product_page>> storefront_repo::page(
         }
         std::string key =
             numeric_key ? std::to_string(r.get<std::int64_t>(2)) : double_text(r.get<double>(2));
-        out.items.push_back({r.get<std::string>(0), r.get<std::string>(1), std::move(key)});
+        out.items.push_back(
+            {r.get<std::string>(0), std::make_shared<const std::string>(r.get<std::string>(1)),
+             std::move(key)}
+        );
     }
     co_return out;
 }

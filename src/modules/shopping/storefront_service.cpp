@@ -44,6 +44,14 @@ std::optional<rendered> decode_rendered(std::shared_ptr<const std::string> store
     return rendered{std::move(stored), whole.substr(0, newline), whole.substr(newline + 1)};
 }
 
+// `stored` is strong_etag_size bytes of room, a newline and the body: the tag is written into the
+// room, so a large page is not copied once more behind its tag.
+rendered render_in_place(std::string stored) {
+    constexpr auto room = core::http::strong_etag_size;
+    core::http::write_strong_etag(std::string_view{stored}.substr(room + 1), stored.data());
+    return *decode_rendered(std::make_shared<const std::string>(std::move(stored)));
+}
+
 rendered render(const std::string& body) {
     auto stored = core::http::strong_etag(body);
     stored.reserve(stored.size() + 1 + body.size());
@@ -427,17 +435,20 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
         (void)co_await tx->commit();
     }
 
-    std::string body = R"({"object":"list","items":[)";
+    // Room for the tag, then the body (render_in_place).
+    std::string body(core::http::strong_etag_size, ' ');
+    body += '\n';
+    body += R"({"object":"list","items":[)";
     std::size_t expected = 512;
     for (const auto& listed : page.items) {
-        expected += listed.item.size() + 1;
+        expected += listed.item->size() + 1;
     }
     body.reserve(q.fields.empty() ? expected + (facets ? 8192 : 0) : 4096);
     for (std::size_t i = 0; i < page.items.size(); ++i) {
         if (i > 0) {
             body.push_back(',');
         }
-        const auto& item = page.items[i].item;
+        const auto& item = *page.items[i].item;
         body += q.fields.empty() ? item : select_fields(item, q.fields);
     }
     body += R"(],"next_cursor":)";
@@ -461,7 +472,7 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
         append_string(body, req.search.text());
     }
     body += '}';
-    co_return render(std::move(body));
+    co_return render_in_place(std::move(body));
 }
 
 core::task<core::result<rendered>> storefront_service::product(std::string id_or_handle) {

@@ -429,6 +429,7 @@ const std::vector<setting>& settings() {
         t.push_back(base_url({"TRADER_FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v21.0", "Base URL of the Graph API (/me, /debug_token)."}, &config::facebook_graph_url));
         t.push_back(text({"TRADER_FACEBOOK_SCOPE", "email public_profile", "Permissions asked in Facebook's login dialog (space-separated)."}, &config::facebook_scope, 512));
         t.push_back(integer<std::size_t>({"TRADER_CACHE_MAX_BYTES", "67108864", "Byte budget of the in-process cache of storefront pages (sharded LRU); 0 = no cache."}, &config::cache_max_bytes, 0, std::size_t{64} * 1024 * 1024 * 1024));
+        t.push_back(boolean({"TRADER_CACHE_ADMIT_ON_REPEAT", "1", "Cache a storefront page only when it is asked for a second time (within roughly the last 65,536 pages put), so one-off searches do not push popular pages out; 0 = cache every page."}, &config::cache_admit_on_repeat));
         t.push_back(duration({"TRADER_CACHE_TTL", "60s", "Cached storefront pages expire after this even when no change invalidated them."}, &config::cache_ttl, std::chrono::milliseconds{1000}));
         t.push_back(lifetime({"TRADER_STORE_MAX_AGE", "10s", "Cache-Control max-age of public storefront answers (0s = no-cache: clients revalidate with the ETag)."}, &config::store_max_age, std::chrono::seconds{0}, std::chrono::seconds{86400}));
         t.push_back(boolean({"TRADER_SEARCH_IN_MEMORY", "1", "Answer storefront searches and facets from the in-process search engine (0 = from the database's full-text index)."}, &config::search_in_memory));

@@ -123,6 +123,7 @@ struct config {
     // Storefront: cached pages of /api/v1/store and their HTTP caching
     std::size_t cache_max_bytes = std::size_t{64} * 1024 * 1024;  // in-process cache; 0 = off
     std::chrono::milliseconds cache_ttl{60000};  // cached pages expire even without a change
+    bool cache_admit_on_repeat = true;  // a page is cached when asked for the second time
     std::chrono::seconds store_max_age{10};      // Cache-Control max-age of public store pages
     bool search_in_memory = true;                        // storefront search from the engine
     std::chrono::milliseconds search_sync_interval{1000};  // engine follows other instances

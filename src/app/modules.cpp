@@ -89,6 +89,7 @@ infra::cache::memory_settings cache_settings(const config& c) {
     infra::cache::memory_settings s;
     s.max_bytes = c.cache_max_bytes;
     s.default_ttl = c.cache_ttl;
+    s.admit_on_repeat = c.cache_admit_on_repeat;
     return s;
 }
 

@@ -313,6 +313,44 @@ TEST_F(store_catalog, answers_304_to_a_matching_etag) {
     }
 }
 
+// A counter's value in the /metrics text (0 when it is not there yet).
+double metric_value(const std::string& text, const std::string& series) {
+    auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) {
+        return 0;
+    }
+    return std::stod(text.substr(at + series.size() + 2));
+}
+
+// Pages are cached from their second request on (TRADER_CACHE_ADMIT_ON_REPEAT), so a search
+// nobody repeats is never stored; with the setting off, the first request is.
+TEST_F(store_catalog, a_page_is_cached_when_asked_for_again) {
+    auto store = market().store("Repeat Corner");
+    market().product(store, {.title = "Repeated Teapot", .prices = {1500}, .stock = {3}});
+    test::wait_for_events(server());
+    const std::string hits = R"(cache_hits_total{cache="storefront"})";
+    const std::string deferred = R"(cache_admissions_deferred_total{cache="storefront"})";
+    auto hits_now = [&] { return metric_value(http().get("/metrics").body, hits); };
+    auto deferred_now = [&] { return metric_value(http().get("/metrics").body, deferred); };
+    const std::string target = "/api/v1/store/search?q=teapot&limit=7";
+
+    const double hits_before = hits_now();
+    const double deferred_before = deferred_now();
+    ASSERT_EQ(http().get(target).status, 200);
+    EXPECT_EQ(deferred_now(), deferred_before + 1) << "the first answer is not stored";
+    ASSERT_EQ(http().get(target).status, 200);
+    EXPECT_EQ(hits_now(), hits_before) << "nor found";
+    ASSERT_EQ(http().get(target).status, 200);
+    EXPECT_EQ(hits_now(), hits_before + 1) << "the second one was stored";
+
+    test::trader_process every{{.env = {{"TRADER_CACHE_ADMIT_ON_REPEAT", "0"}}}};
+    auto& h = every.http();
+    const double every_hits = metric_value(h.get("/metrics").body, hits);
+    ASSERT_EQ(h.get("/api/v1/store/products?limit=3").status, 200);
+    ASSERT_EQ(h.get("/api/v1/store/products?limit=3").status, 200);
+    EXPECT_EQ(metric_value(h.get("/metrics").body, hits), every_hits + 1);
+}
+
 TEST_F(store_catalog, a_price_change_is_never_served_stale_once_processed) {
     auto store = market().store("Price Watch");
     test::product_spec spec{

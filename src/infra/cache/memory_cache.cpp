@@ -48,6 +48,11 @@ memory_cache::memory_cache(
           "Values not stored because they are larger than a shard's budget",
           {{"cache", std::string{name}}}
       )),
+      deferred_(metrics.get_counter(
+          "cache_admissions_deferred_total",
+          "Values not stored because their key was put for the first time (admission on repeat)",
+          {{"cache", std::string{name}}}
+      )),
       bytes_(metrics.get_gauge(
           "cache_bytes",
           "Bytes held by cache entries (keys, values, bookkeeping)",
@@ -58,6 +63,10 @@ memory_cache::memory_cache(
       )) {
     settings_.shards = std::max(1U, settings_.shards);
     settings_.generation_slots = std::max<std::size_t>(1, settings_.generation_slots);
+    settings_.admission_slots = std::max<std::size_t>(1, settings_.admission_slots);
+    if (settings_.admit_on_repeat) {
+        seen_ = std::make_unique<std::atomic<std::uint32_t>[]>(settings_.admission_slots);
+    }
     shards_.reserve(settings_.shards);
     for (unsigned i = 0; i < settings_.shards; ++i) {
         shards_.push_back(std::make_unique<shard>());
@@ -128,6 +137,10 @@ void memory_cache::store_shared(
         rejected_.inc();
         return;
     }
+    if (!admit(key)) {
+        deferred_.inc();
+        return;
+    }
     auto now = clock_.now();
     auto expires = now + (ttl.count() > 0 ? ttl : settings_.default_ttl);
     auto& s = shard_for(key);
@@ -146,6 +159,21 @@ void memory_cache::store_shared(
     s.bytes += cost;
     bytes_.add(static_cast<std::int64_t>(cost));
     entries_.add(1);
+}
+
+bool memory_cache::admit(std::string_view key) noexcept {
+    if (!seen_) {
+        return true;
+    }
+    // Slot and fingerprint from different bits of the hash; a fingerprint is never 0 (empty).
+    const std::uint64_t h = std::hash<std::string_view>{}(key);
+    auto& slot = seen_[(h >> 8) % settings_.admission_slots];
+    const auto fingerprint = static_cast<std::uint32_t>(h >> 32) | 1U;
+    if (slot.load(std::memory_order_relaxed) == fingerprint) {
+        return true;
+    }
+    slot.store(fingerprint, std::memory_order_relaxed);
+    return false;
 }
 
 void memory_cache::remove(std::string_view key) {

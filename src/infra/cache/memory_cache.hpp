@@ -27,6 +27,12 @@ struct memory_settings {
     unsigned shards = 16;
     // Generation names hash into this many counters: a collision only invalidates more than needed.
     std::size_t generation_slots = 65536;
+    // Admission on repeat: a key is stored only on its second put. The first put leaves the key's
+    // fingerprint in one of `admission_slots` slots, where a later key can overwrite it, so "second"
+    // means "again before about that many other keys were put". One-off keys (a search nobody
+    // repeats) then never push out the pages that are asked for again and again.
+    bool admit_on_repeat = false;
+    std::size_t admission_slots = 65536;
 };
 
 class memory_cache final : public cache {
@@ -60,6 +66,9 @@ public:
         std::string key, std::shared_ptr<const std::string> value, std::chrono::milliseconds ttl
     );
     void remove(std::string_view key);
+    // Whether a put of `key` is stored: always, or under admit_on_repeat when its fingerprint was
+    // left by an earlier put (and otherwise it leaves it now).
+    bool admit(std::string_view key) noexcept;
     std::uint64_t current_generation(std::string_view name) const noexcept;
     void advance_generation(std::string_view name) noexcept;
 
@@ -90,11 +99,13 @@ private:
     std::size_t shard_budget_;
     std::vector<std::unique_ptr<shard>> shards_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> generations_;
+    std::unique_ptr<std::atomic<std::uint32_t>[]> seen_;  // admission fingerprints, 0 = empty
     core::metrics::counter& hits_;
     core::metrics::counter& misses_;
     core::metrics::counter& evicted_capacity_;
     core::metrics::counter& evicted_expired_;
     core::metrics::counter& rejected_;
+    core::metrics::counter& deferred_;
     core::metrics::gauge& bytes_;
     core::metrics::gauge& entries_;
 };

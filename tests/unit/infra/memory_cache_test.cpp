@@ -27,6 +27,37 @@ TEST_F(cache_fixture, shared_lookups_hand_out_the_stored_value_itself) {
     EXPECT_EQ(c.lookup_shared("page"), nullptr);
 }
 
+TEST_F(cache_fixture, admission_on_repeat_stores_a_key_from_its_second_put) {
+    infra::cache::memory_cache c{
+        {.max_bytes = 1 << 20, .default_ttl = 10s, .admit_on_repeat = true}, clock, metrics};
+    c.store("popular", "1", 0ms);
+    EXPECT_EQ(c.lookup("popular"), std::nullopt) << "a first put is not stored";
+    for (int i = 0; i < 100; ++i) {
+        c.store("once-" + std::to_string(i), "x", 0ms);
+    }
+    c.store("popular", "2", 0ms);
+    EXPECT_EQ(c.lookup("popular"), "2") << "a second put is";
+    EXPECT_EQ(c.entries(), 1U) << "none of the one-off keys";
+    c.store("popular", "3", 0ms);
+    EXPECT_EQ(c.lookup("popular"), "3") << "and so is every later one";
+    auto text = metrics.render();
+    EXPECT_NE(
+        text.find("cache_admissions_deferred_total{cache=\"memory\"} 101"), std::string::npos
+    ) << text;
+
+    // With one slot, a key put in between overwrites the fingerprint: "again" is bounded.
+    core::metrics::registry other_metrics;
+    infra::cache::memory_cache one{
+        {.max_bytes = 1 << 20, .admit_on_repeat = true, .admission_slots = 1}, clock, other_metrics
+    };
+    one.store("a", "1", 0ms);
+    one.store("b", "1", 0ms);
+    one.store("a", "1", 0ms);
+    EXPECT_EQ(one.lookup("a"), std::nullopt);
+    one.store("a", "1", 0ms);
+    EXPECT_EQ(one.lookup("a"), "1");
+}
+
 TEST_F(cache_fixture, stores_and_expires_entries_by_ttl) {
     infra::cache::memory_cache c{{.max_bytes = 1 << 20, .default_ttl = 10s}, clock, metrics};
     c.store("a", "1", 0ms);

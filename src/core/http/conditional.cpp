@@ -47,9 +47,10 @@ std::array<std::uint64_t, 2> hash128(std::string_view data) noexcept {
     constexpr std::uint64_t p2 = 0xc2b2ae3d27d4eb4fULL;
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
     std::size_t n = data.size();
-    std::array<std::uint64_t, 4> lane = {0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL,
-                                         0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL};
-    auto [l0, l1, l2, l3] = lane;  // in registers through the loop
+    std::uint64_t l0 = 0x243f6a8885a308d3ULL;
+    std::uint64_t l1 = 0x13198a2e03707344ULL;
+    std::uint64_t l2 = 0xa4093822299f31d0ULL;
+    std::uint64_t l3 = 0x082efa98ec4e6c89ULL;
     while (n >= 32) {
         l0 = rotl(l0 + load8(p) * p2, 31) * p1;
         l1 = rotl(l1 + load8(p + 8) * p2, 31) * p1;
@@ -58,7 +59,6 @@ std::array<std::uint64_t, 2> hash128(std::string_view data) noexcept {
         p += 32;
         n -= 32;
     }
-    lane = {l0, l1, l2, l3};
     std::uint64_t tail = mix(static_cast<std::uint64_t>(data.size()));
     while (n >= 8) {
         tail = mix(tail ^ load8(p));
@@ -66,10 +66,9 @@ std::array<std::uint64_t, 2> hash128(std::string_view data) noexcept {
         n -= 8;
     }
     tail = mix(tail ^ load(p, n) ^ (static_cast<std::uint64_t>(n) << 59));
-    const std::uint64_t a = mix(rotl(lane[0], 1) ^ rotl(lane[1], 7) ^ rotl(lane[2], 12) ^
-                                rotl(lane[3], 18) ^ tail);
-    const std::uint64_t b = mix((lane[0] * p1) ^ (lane[1] * p2) ^ rotl(lane[2], 27) ^
-                                rotl(lane[3], 33) ^ mix(tail + p2));
+    const std::uint64_t a = mix(rotl(l0, 1) ^ rotl(l1, 7) ^ rotl(l2, 12) ^ rotl(l3, 18) ^ tail);
+    const std::uint64_t b =
+        mix((l0 * p1) ^ (l1 * p2) ^ rotl(l2, 27) ^ rotl(l3, 33) ^ mix(tail + p2));
     return {a, b};
 }
 

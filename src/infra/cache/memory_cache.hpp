@@ -66,9 +66,6 @@ public:
         std::string key, std::shared_ptr<const std::string> value, std::chrono::milliseconds ttl
     );
     void remove(std::string_view key);
-    // Whether a put of `key` is stored: always, or under admit_on_repeat when its fingerprint was
-    // left by an earlier put (and otherwise it leaves it now).
-    bool admit(std::string_view key) noexcept;
     std::uint64_t current_generation(std::string_view name) const noexcept;
     void advance_generation(std::string_view name) noexcept;
 
@@ -91,6 +88,9 @@ private:
     };
 
     shard& shard_for(std::string_view key) noexcept;
+    // Whether a put of `key` is stored: always, or under admit_on_repeat when its fingerprint was
+    // left by an earlier put (and otherwise it leaves it now).
+    bool admit(std::string_view key) noexcept;
     // Drops `it` from `s`; the caller holds s.mu.
     void drop(shard& s, std::list<entry>::iterator it) noexcept;
 

@@ -466,9 +466,7 @@ core::result<engine_answer> search_engine::search(
             term_matches.clear();
             for (const auto& [text, prefix] : phrases) {
                 hits.clear();  // frequency in .score until scored below
-                std::size_t lists = 0;
                 auto take = [&](const std::vector<posting>& list, std::vector<scored>& into) {
-                    ++lists;
                     // Slots are scattered: ask for them a few postings ahead so the loads
                     // overlap instead of each waiting on memory.
                     constexpr std::size_t ahead = 8;
@@ -498,12 +496,12 @@ core::result<engine_answer> search_engine::search(
                     }
                     hits.reserve(size);
                     const bool pairwise = lists_of_prefix.size() <= pairwise_lists;
-                    for (const auto* list : lists_of_prefix) {
-                        if (lists == 0 || !pairwise) {
-                            take(*list, hits);
+                    for (std::size_t k = 0; k < lists_of_prefix.size(); ++k) {
+                        if (k == 0 || !pairwise) {
+                            take(*lists_of_prefix[k], hits);
                         } else {
                             more_hits.clear();
-                            take(*list, more_hits);
+                            take(*lists_of_prefix[k], more_hits);
                             merge_two(hits, more_hits, merged);
                             hits.swap(merged);
                         }

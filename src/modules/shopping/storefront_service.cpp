@@ -44,20 +44,26 @@ std::optional<rendered> decode_rendered(std::shared_ptr<const std::string> store
     return rendered{std::move(stored), whole.substr(0, newline), whole.substr(newline + 1)};
 }
 
-// `stored` is strong_etag_size bytes of room, a newline and the body: the tag is written into the
-// room, so a large page is not copied once more behind its tag.
+// A stored answer starts with room for its tag and a newline; the body is written after them.
+std::string tag_room() {
+    std::string stored(core::http::strong_etag_size, ' ');
+    stored += '\n';
+    return stored;
+}
+
+// `stored` is tag_room() and the body: the tag is written into the room, so a large page is not
+// copied once more behind its tag.
 rendered render_in_place(std::string stored) {
     constexpr auto room = core::http::strong_etag_size;
     core::http::write_strong_etag(std::string_view{stored}.substr(room + 1), stored.data());
     return *decode_rendered(std::make_shared<const std::string>(std::move(stored)));
 }
 
-rendered render(const std::string& body) {
-    auto stored = core::http::strong_etag(body);
-    stored.reserve(stored.size() + 1 + body.size());
-    stored += '\n';
+rendered render(std::string_view body) {
+    auto stored = tag_room();
+    stored.reserve(stored.size() + body.size());
     stored += body;
-    return *decode_rendered(std::make_shared<const std::string>(std::move(stored)));
+    return render_in_place(std::move(stored));
 }
 
 // A list item with only the chosen fields (ids are always kept).
@@ -435,9 +441,7 @@ core::task<core::result<rendered>> storefront_service::render_list(list_query q)
         (void)co_await tx->commit();
     }
 
-    // Room for the tag, then the body (render_in_place).
-    std::string body(core::http::strong_etag_size, ' ');
-    body += '\n';
+    auto body = tag_room();  // then render_in_place
     body += R"({"object":"list","items":[)";
     std::size_t expected = 512;
     for (const auto& listed : page.items) {

@@ -313,15 +313,6 @@ TEST_F(store_catalog, answers_304_to_a_matching_etag) {
     }
 }
 
-// A counter's value in the /metrics text (0 when it is not there yet).
-double metric_value(const std::string& text, const std::string& series) {
-    auto at = text.find("\n" + series + " ");
-    if (at == std::string::npos) {
-        return 0;
-    }
-    return std::stod(text.substr(at + series.size() + 2));
-}
-
 // Pages are cached from their second request on (TRADER_CACHE_ADMIT_ON_REPEAT), so a search
 // nobody repeats is never stored; with the setting off, the first request is.
 TEST_F(store_catalog, a_page_is_cached_when_asked_for_again) {
@@ -330,8 +321,8 @@ TEST_F(store_catalog, a_page_is_cached_when_asked_for_again) {
     test::wait_for_events(server());
     const std::string hits = R"(cache_hits_total{cache="storefront"})";
     const std::string deferred = R"(cache_admissions_deferred_total{cache="storefront"})";
-    auto hits_now = [&] { return metric_value(http().get("/metrics").body, hits); };
-    auto deferred_now = [&] { return metric_value(http().get("/metrics").body, deferred); };
+    auto hits_now = [&] { return test::metric_value(http().get("/metrics").body, hits); };
+    auto deferred_now = [&] { return test::metric_value(http().get("/metrics").body, deferred); };
     const std::string target = "/api/v1/store/search?q=teapot&limit=7";
 
     const double hits_before = hits_now();
@@ -345,10 +336,10 @@ TEST_F(store_catalog, a_page_is_cached_when_asked_for_again) {
 
     test::trader_process every{{.env = {{"TRADER_CACHE_ADMIT_ON_REPEAT", "0"}}}};
     auto& h = every.http();
-    const double every_hits = metric_value(h.get("/metrics").body, hits);
+    const double every_hits = test::metric_value(h.get("/metrics").body, hits);
     ASSERT_EQ(h.get("/api/v1/store/products?limit=3").status, 200);
     ASSERT_EQ(h.get("/api/v1/store/products?limit=3").status, 200);
-    EXPECT_EQ(metric_value(h.get("/metrics").body, hits), every_hits + 1);
+    EXPECT_EQ(test::metric_value(h.get("/metrics").body, hits), every_hits + 1);
 }
 
 TEST_F(store_catalog, a_price_change_is_never_served_stale_once_processed) {

@@ -186,11 +186,20 @@ TEST_F(store_checkout, the_same_key_replays_and_a_different_body_is_a_conflict) 
     auto body = checkout_body("pickup");
     body["email"] = "guest@example.test";
     auto k = key();
+    const std::string stored = R"(idempotency_requests_total{outcome="stored"})";
+    const std::string lost = R"(idempotency_requests_total{outcome="lost"})";
+    auto stored_before = test::metric_value(http().get("/metrics").body, stored);
     auto first = checkout(http(), cart, body, k);
     ASSERT_EQ(first.status, 201) << first.body;
+    auto metrics = http().get("/metrics").body;
+    // Stored once, in the order's own transaction: a second write would find the key done.
+    EXPECT_EQ(test::metric_value(metrics, stored), stored_before + 1);
+    EXPECT_EQ(test::metric_value(metrics, lost), 0);
     auto second = checkout(http(), cart, body, k);
     ASSERT_EQ(second.status, 201) << second.body;
     EXPECT_EQ(second.body, first.body);
+    EXPECT_EQ(second.header("location"), first.header("location"));
+    EXPECT_EQ(second.header("idempotent-replayed"), "true");
     EXPECT_EQ(orders_of_cart(cart.id), 1);
     EXPECT_EQ(stock_of(p.variant_ids[0]).second, 1);
     body["email"] = "other@example.test";

@@ -91,6 +91,14 @@ std::string read_file(const std::filesystem::path& p) {
 
 }  // namespace
 
+double metric_value(const std::string& text, const std::string& series) {
+    auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) {
+        return 0;
+    }
+    return std::stod(text.substr(at + series.size() + 2));
+}
+
 std::string http_response::header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string{} : it->second;

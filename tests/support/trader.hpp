@@ -27,6 +27,10 @@ struct http_response {
     boost::json::value json() const;
 };
 
+// A series' value in a /metrics text, such as `cache_hits_total{cache="storefront"}` (0 when it is
+// not there yet).
+double metric_value(const std::string& text, const std::string& series);
+
 // A keep-alive HTTP/1.1 client on 127.0.0.1 (reconnects when the server closed the connection).
 class http_client {
 public:

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@ enum class method { get, head, post, put, patch, del, options, other };
 std::string_view to_string(method m) noexcept;
 method parse_method(std::string_view text) noexcept;
 
+// What a filter hands to the handler it runs; the module that set it reads it back with its own
+// accessor (infra::idempotency::claimed_key_of).
+class filter_state {
+public:
+    virtual ~filter_state() = default;
+};
+
 class request {
 public:
     http::method verb = method::get;
@@ -35,6 +43,8 @@ public:
     std::string_view route_template;  // points into the router's table; empty when no route matched
     std::vector<std::pair<std::string_view, std::string>> path_params;
     std::optional<core::principal> principal;
+    // Set by the idempotency guard once it has claimed the request's key.
+    std::shared_ptr<filter_state> idempotency;
 
     std::string_view path() const noexcept;
     std::string_view query_string() const noexcept;

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <span>
 
 #include "core/ids.hpp"
@@ -352,21 +353,81 @@ core::task<core::result<std::optional<claim>>> key_store::try_claim(
     co_return std::optional<claim>{std::move(mine)};
 }
 
+namespace {
+
+constexpr std::string_view complete_sql =
+    "UPDATE idempotency_keys SET state = 'done', owner = NULL, locked_until_ms = NULL, "
+    "status = $4, content_type = $5, headers = $6, body = $7, expires_at_ms = $8 "
+    "WHERE scope = $1 AND idem_key = $2 AND owner = $3 AND state = 'running'";
+
+}  // namespace
+
+db::params key_store::completion(
+    const std::string& scope,
+    const std::string& key,
+    const std::string& owner,
+    const stored_response& response
+) const {
+    return db::params{
+        db::param(scope),
+        db::param(key),
+        db::param(owner),
+        db::param(response.status),
+        db::param(response.content_type),
+        db::param(encode_headers(response.headers)),
+        db::param(response.body),
+        db::param(to_ms(clock_.now() + settings_.ttl))};
+}
+
 core::task<core::result<bool>> key_store::complete(
     std::string scope, std::string key, std::string owner, stored_response response
 ) {
-    auto headers = encode_headers(response.headers);
-    auto expires = to_ms(clock_.now() + settings_.ttl);
-    auto done = co_await db_.execute(
-        "UPDATE idempotency_keys SET state = 'done', owner = NULL, locked_until_ms = NULL, "
-        "status = $4, content_type = $5, headers = $6, body = $7, expires_at_ms = $8 "
-        "WHERE scope = $1 AND idem_key = $2 AND owner = $3 AND state = 'running'",
-        scope, key, owner, response.status, response.content_type, headers, response.body, expires
-    );
+    auto done =
+        co_await db_.write(std::string{complete_sql}, completion(scope, key, owner, response));
     if (!done) {
         co_return std::move(done).error();
     }
     co_return done->affected() == 1;
+}
+
+core::task<core::result<bool>> key_store::complete_in(
+    db::transaction& tx,
+    const std::string& scope,
+    const std::string& key,
+    const std::string& owner,
+    const stored_response& response
+) {
+    auto done = co_await tx.run(std::string{complete_sql}, completion(scope, key, owner, response));
+    if (!done) {
+        co_return std::move(done).error();
+    }
+    co_return done->affected() == 1;
+}
+
+core::task<core::result<void>> claimed_key::record(
+    db::transaction& tx, const http::request& req, const http::response& res
+) {
+    written_ = false;
+    auto keep = to_store(req, res);
+    if (!keep) {
+        co_return core::ok();
+    }
+    auto done = co_await store_.complete_in(tx, scope_, key_, owner_, *keep);
+    if (!done) {
+        co_return std::move(done).error();
+    }
+    if (!*done) {
+        co_return core::fail(
+            core::errc::idempotency_conflict,
+            "this request's Idempotency-Key was taken over by a retry while it ran"
+        );
+    }
+    written_ = true;
+    co_return core::ok();
+}
+
+claimed_key* claimed_key_of(const http::request& req) noexcept {
+    return dynamic_cast<claimed_key*>(req.idempotency.get());
 }
 
 core::task<core::result<void>> key_store::release(
@@ -511,6 +572,8 @@ core::task<http::response> guard::run(
             break;
     }
 
+    auto claimed_here = std::make_shared<claimed_key>(store_, *scope, key_text, claimed->owner);
+    req.idempotency = claimed_here;
     http::response res;
     std::exception_ptr failure;
     try {
@@ -518,9 +581,15 @@ core::task<http::response> guard::run(
     } catch (...) {
         failure = std::current_exception();
     }
+    req.idempotency.reset();
     if (failure) {
         co_await release(*scope, key_text, claimed->owner);
         std::rethrow_exception(failure);
+    }
+    if (claimed_here->stored()) {
+        // Recorded by the handler, in the transaction of its effect.
+        stored_.inc();
+        co_return res;
     }
     auto keep = to_store(req, res);
     if (!keep) {

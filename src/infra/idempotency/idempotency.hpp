@@ -74,6 +74,14 @@ public:
     core::task<core::result<bool>> complete(
         std::string scope, std::string key, std::string owner, stored_response response
     );
+    // complete() as a statement of `tx`, the write transaction of the effect it answers for.
+    core::task<core::result<bool>> complete_in(
+        db::transaction& tx,
+        const std::string& scope,
+        const std::string& key,
+        const std::string& owner,
+        const stored_response& response
+    );
     // Forgets a claimed key without a response (5xx, crash of the handler), so a retry runs again.
     core::task<core::result<void>> release(std::string scope, std::string key, std::string owner);
     // Deletes up to `batch` expired keys; answers how many went.
@@ -87,10 +95,48 @@ private:
         const std::string& request_id
     );
 
+    db::params completion(
+        const std::string& scope,
+        const std::string& key,
+        const std::string& owner,
+        const stored_response& response
+    ) const;
+
     db::database& db_;
     const core::clock& clock_;
     settings settings_;
 };
+
+// The key the guard claimed for the request it is running. A handler whose effect is one write
+// transaction records its response there: the effect and the stored answer commit together, so a
+// retry finds both or neither, and the guard has nothing left to write afterwards.
+class claimed_key final : public core::http::filter_state {
+public:
+    claimed_key(key_store& store, std::string scope, std::string key, std::string owner)
+        : store_(store), scope_(std::move(scope)), key_(std::move(key)), owner_(std::move(owner)) {}
+
+    // Stores `res` in `tx` as the guard would store it; nothing for a response the guard does not
+    // keep (server errors, streams, no-store). `idempotency_conflict` when the claim was lost (its
+    // lock expired and a retry took the key over): the effect must not commit then.
+    core::task<core::result<void>> record(
+        db::transaction& tx, const core::http::request& req, const core::http::response& res
+    );
+    // Once the transaction that recorded the response has committed.
+    void committed() noexcept { stored_ = written_; }
+    bool stored() const noexcept { return stored_; }
+
+private:
+    key_store& store_;
+    std::string scope_;
+    std::string key_;
+    std::string owner_;
+    bool written_ = false;
+    bool stored_ = false;
+};
+
+// The request's claimed key, or null when the guard did not claim one (no key, an anonymous
+// caller, a route without idempotency).
+claimed_key* claimed_key_of(const core::http::request& req) noexcept;
 
 // 1-255 printable ASCII characters; otherwise the reason, for a 400.
 std::optional<std::string> check_key(std::string_view key);

@@ -7,6 +7,7 @@
 #include "core/http/paging.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "infra/idempotency/idempotency.hpp"
 
 namespace shopping {
 namespace {
@@ -16,6 +17,16 @@ using core::errc;
 
 constexpr std::size_t order_body_limit = 16 * 1024;
 
+// 201 with {"order": ...} around the document the checkout already serialized.
+http::response placed_response(const order& o, const std::string& json) {
+    http::response res;
+    res.status = 201;
+    res.content_type = "application/json";
+    res.body.reserve(json.size() + 10);
+    res.body.append(R"({"order":)").append(json).append("}");
+    res.header("Location", "/api/v1/me/orders/" + o.id);
+    return res;
+}
 
 boost::json::value cursor_json(const std::optional<std::string>& c) {
     return c ? boost::json::value(*c) : boost::json::value(nullptr);
@@ -152,20 +163,29 @@ core::task<http::response> order_routes::checkout(http::request& req) {
     if (auto token = req.header("x-cart-token")) {
         who.cart_token = std::string{*token};
     }
+    // With a claimed Idempotency-Key, the answer is stored in the order's own transaction.
+    auto* key = infra::idempotency::claimed_key_of(req);
+    std::optional<http::response> recorded;
+    order_service::in_checkout record;
+    if (key != nullptr) {
+        record = [&req, key, &recorded](
+                     infra::db::transaction& tx, const order& o, const std::string& json
+                 ) -> core::task<core::result<void>> {
+            recorded = placed_response(o, json);
+            co_return co_await key->record(tx, req, *recorded);
+        };
+    }
     auto placed = co_await orders_.checkout(
-        std::move(who), std::string{req.param("id")}, std::move(*parsed)
+        std::move(who), std::string{req.param("id")}, std::move(*parsed), std::move(record)
     );
     if (!placed) {
         co_return http::problem(placed);
     }
-    // {"order": ...} around the document the checkout already serialized.
-    http::response res;
-    res.status = 201;
-    res.content_type = "application/json";
-    res.body.reserve(placed->json.size() + 10);
-    res.body.append(R"({"order":)").append(placed->json).append("}");
-    res.header("Location", "/api/v1/me/orders/" + placed->value.id);
-    co_return res;
+    if (recorded) {
+        key->committed();
+        co_return std::move(*recorded);
+    }
+    co_return placed_response(placed->value, placed->json);
 }
 
 core::task<http::response> order_routes::my_orders(http::request& req) {

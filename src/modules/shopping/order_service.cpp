@@ -65,7 +65,7 @@ std::int64_t order_service::now_ms() const {
 }
 
 core::task<core::result<order_service::placed_order>> order_service::checkout(
-    cart_caller who, std::string cart_id, checkout_request r
+    cart_caller who, std::string cart_id, checkout_request r, in_checkout also
 ) {
     auto* method = payments_.find(r.payment_method);
     if (method == nullptr) {
@@ -98,7 +98,9 @@ core::task<core::result<order_service::placed_order>> order_service::checkout(
     if (!draft) {
         co_return std::move(draft).error();
     }
-    auto body = std::bind_front(&order_service::checkout_tx, this, std::cref(*quote), std::cref(*draft));
+    auto body = std::bind_front(
+        &order_service::checkout_tx, this, std::cref(*quote), std::cref(*draft), std::cref(also)
+    );
     auto placed = co_await infra::db::transact(db_, std::move(body));
     if (!placed) {
         co_return std::move(placed).error();
@@ -214,7 +216,10 @@ core::task<core::result<order_service::order_draft>> order_service::draft_order(
 }
 
 core::task<core::result<void>> order_service::checkout_tx(
-    const cart_quote& quoted, const order_draft& draft, infra::db::transaction& tx
+    const cart_quote& quoted,
+    const order_draft& draft,
+    const in_checkout& also,
+    infra::db::transaction& tx
 ) {
     auto short_of = co_await inventory_.reserve(tx, draft.stock);
     if (!short_of) {
@@ -238,7 +243,11 @@ core::task<core::result<void>> order_service::checkout_tx(
     if (!closed) {
         co_return std::move(closed).error();
     }
-    co_return co_await infra::bus::append_prepared(tx, clock_, draft.events);
+    auto appended = co_await infra::bus::append_prepared(tx, clock_, draft.events);
+    if (!appended || !also) {
+        co_return appended;
+    }
+    co_return co_await also(tx, draft.placed, draft.json);
 }
 
 core::task<core::result<order>> order_service::mine(core::principal who, std::string order_id) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,8 +66,13 @@ public:
         order value;
         std::string json;
     };
+    // Runs last in the checkout's write transaction, with the order and its document: the route
+    // records its response there, so an Idempotency-Key's answer commits with the order.
+    using in_checkout = std::function<core::task<core::result<void>>(
+        infra::db::transaction&, const order&, const std::string& json
+    )>;
     core::task<core::result<placed_order>> checkout(
-        cart_caller who, std::string cart_id, checkout_request r
+        cart_caller who, std::string cart_id, checkout_request r, in_checkout also = {}
     );
 
     core::task<core::result<order>> mine(core::principal who, std::string order_id);
@@ -127,7 +133,10 @@ private:
         std::optional<std::string> email
     );
     core::task<core::result<void>> checkout_tx(
-        const cart_quote& quoted, const order_draft& draft, infra::db::transaction& tx
+        const cart_quote& quoted,
+        const order_draft& draft,
+        const in_checkout& also,
+        infra::db::transaction& tx
     );
     core::task<core::result<order>> cancel_tx(
         const core::principal& who,

@@ -53,6 +53,48 @@ http::response created_product() {
     return res;
 }
 
+// How a handler that records its answer in its effect's transaction fares.
+enum class effect {
+    commits,
+    fails_after_recording,  // both are undone, and the handler answers 409
+    key_taken_over,         // the claim is lost before recording (a retry took the key over)
+};
+
+// A handler whose effect is one write transaction records its answer there (the checkout does).
+core::task<http::response> record_in_effect(db::database& db, http::request& req, effect how) {
+    auto* key = idem::claimed_key_of(req);
+    if (key == nullptr) {
+        co_return http::problem(core::error{core::errc::internal, "no claimed key"});
+    }
+    if (how == effect::key_taken_over) {
+        auto stolen = co_await db.execute("UPDATE idempotency_keys SET owner = 'other'");
+        if (!stolen) {
+            co_return http::problem(stolen.error());
+        }
+    }
+    auto res = created_product();
+    auto body = [&](db::transaction& tx) -> core::task<core::result<void>> {
+        auto effect = co_await tx.query(
+            "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) "
+            "VALUES ('evt_1', 'test.effect', 'agg_1', '{}', 0)"
+        );
+        if (!effect) {
+            co_return std::move(effect).error();
+        }
+        auto recorded = co_await key->record(tx, req, res);
+        if (!recorded || how != effect::fails_after_recording) {
+            co_return recorded;
+        }
+        co_return core::fail(core::errc::conflict, "the effect failed after recording");
+    };
+    auto done = co_await db::transact(db, std::move(body));
+    if (!done) {
+        co_return http::problem(done.error());
+    }
+    key->committed();
+    co_return res;
+}
+
 class IdempotencyGuard : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -124,6 +166,22 @@ protected:
             return run(next(req));
         }
         return run(guard_->run(req, route, next));
+    }
+
+    // Calls the guard as the pipeline would, with a handler that records its answer in its effect.
+    http::response call_recording(http::request& req, effect how) {
+        http::route_info route{http::method::post, "/api/v1/vendor/products", {}};
+        http::handler next = [this, how](http::request& r) {
+            ++calls_;
+            return record_in_effect(*db_, r, how);
+        };
+        return run(guard_->run(req, route, next));
+    }
+
+    // Rows the recording handler's effect left (0 or 1).
+    std::int64_t effects() {
+        auto found = must(run(db_->select("SELECT COUNT(*) FROM events WHERE id = 'evt_1'")));
+        return found.front().get<std::int64_t>(0);
     }
 
     std::int64_t rows() {
@@ -313,53 +371,9 @@ TEST_F(IdempotencyGuard, anonymous_keys_are_not_stored) {
     EXPECT_EQ(rows(), 0);
 }
 
-// A handler whose effect is one write transaction records its answer there (the checkout does).
-// `fail_effect`: the transaction's body fails after recording, so both are undone, and the handler
-// answers 409. `steal_key`: the claim is lost before recording (a retry took the key over).
-core::task<http::response> record_in_effect(
-    db::database& db, http::request& req, bool fail_effect, bool steal_key
-) {
-    auto* key = idem::claimed_key_of(req);
-    if (key == nullptr) {
-        co_return http::problem(core::error{core::errc::internal, "no claimed key"});
-    }
-    if (steal_key) {
-        auto stolen = co_await db.execute("UPDATE idempotency_keys SET owner = 'other'");
-        if (!stolen) {
-            co_return http::problem(stolen.error());
-        }
-    }
-    auto res = created_product();
-    auto body = [&](db::transaction& tx) -> core::task<core::result<void>> {
-        auto effect = co_await tx.query(
-            "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) "
-            "VALUES ('evt_1', 'test.effect', 'agg_1', '{}', 0)"
-        );
-        if (!effect) {
-            co_return std::move(effect).error();
-        }
-        auto recorded = co_await key->record(tx, req, res);
-        if (!recorded || !fail_effect) {
-            co_return recorded;
-        }
-        co_return core::fail(core::errc::conflict, "the effect failed after recording");
-    };
-    auto done = co_await db::transact(db, std::move(body));
-    if (!done) {
-        co_return http::problem(done.error());
-    }
-    key->committed();
-    co_return res;
-}
-
 TEST_F(IdempotencyGuard, an_answer_recorded_with_the_effect_commits_with_it_once) {
-    http::route_info route{http::method::post, "/api/v1/vendor/products", {}};
-    http::handler next = [this](http::request& r) {
-        ++calls_;
-        return record_in_effect(*db_, r, false, false);
-    };
     auto first_req = post(R"({"title":"Shirt"})", "k1");
-    auto first = run(guard_->run(first_req, route, next));
+    auto first = call_recording(first_req, effect::commits);
     EXPECT_EQ(first.status, 201);
     EXPECT_FALSE(first_req.idempotency) << "the claim is not left on the request";
 
@@ -379,7 +393,7 @@ TEST_F(IdempotencyGuard, an_answer_recorded_with_the_effect_commits_with_it_once
     EXPECT_EQ(counter("lost"), 0U) << "the guard did not store the answer a second time";
 
     auto again_req = post(R"({"title":"Shirt"})", "k1");
-    auto again = run(guard_->run(again_req, route, next));
+    auto again = call_recording(again_req, effect::commits);
     EXPECT_EQ(calls_, 1);
     EXPECT_EQ(again.body, first.body);
     EXPECT_EQ(again.find_header("Location"), "/api/v1/vendor/products/prod_1");
@@ -387,16 +401,10 @@ TEST_F(IdempotencyGuard, an_answer_recorded_with_the_effect_commits_with_it_once
 }
 
 TEST_F(IdempotencyGuard, a_recording_undone_with_its_effect_leaves_the_answer_to_the_guard) {
-    http::route_info route{http::method::post, "/api/v1/vendor/products", {}};
-    http::handler next = [this](http::request& r) {
-        ++calls_;
-        return record_in_effect(*db_, r, true, false);
-    };
     auto first_req = post("{}", "k1");
-    auto first = run(guard_->run(first_req, route, next));
+    auto first = call_recording(first_req, effect::fails_after_recording);
     EXPECT_EQ(first.status, 409);
-    auto effects = must(run(db_->select("SELECT COUNT(*) FROM events WHERE id = 'evt_1'")));
-    EXPECT_EQ(effects.front().get<std::int64_t>(0), 0);
+    EXPECT_EQ(effects(), 0);
 
     auto row = must(run(db_->select("SELECT state, status FROM idempotency_keys")));
     ASSERT_EQ(row.size(), 1U);
@@ -404,23 +412,17 @@ TEST_F(IdempotencyGuard, a_recording_undone_with_its_effect_leaves_the_answer_to
     EXPECT_EQ(row.front().get<int>("status"), 409) << "the answer that went out is the one kept";
 
     auto again_req = post("{}", "k1");
-    auto again = run(guard_->run(again_req, route, next));
+    auto again = call_recording(again_req, effect::fails_after_recording);
     EXPECT_EQ(calls_, 1);
     EXPECT_EQ(again.status, 409);
 }
 
 TEST_F(IdempotencyGuard, an_effect_whose_key_was_taken_over_does_not_commit) {
-    http::route_info route{http::method::post, "/api/v1/vendor/products", {}};
-    http::handler next = [this](http::request& r) {
-        ++calls_;
-        return record_in_effect(*db_, r, false, true);
-    };
     auto req = post("{}", "k1");
-    auto res = run(guard_->run(req, route, next));
+    auto res = call_recording(req, effect::key_taken_over);
     ASSERT_TRUE(res.problem);
     EXPECT_EQ(res.problem->code, core::errc::idempotency_conflict);
-    auto effects = must(run(db_->select("SELECT COUNT(*) FROM events WHERE id = 'evt_1'")));
-    EXPECT_EQ(effects.front().get<std::int64_t>(0), 0) << "the effect was rolled back";
+    EXPECT_EQ(effects(), 0) << "the effect was rolled back";
     auto row = must(run(db_->select("SELECT state FROM idempotency_keys")));
     ASSERT_EQ(row.size(), 1U);
     EXPECT_EQ(row.front().get<std::string>("state"), "running") << "the other attempt's claim";

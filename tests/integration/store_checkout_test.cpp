@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <latch>
+#include <set>
 #include <thread>
 
 #include "support/carts.hpp"
@@ -206,6 +207,52 @@ TEST_F(store_checkout, the_same_key_replays_and_a_different_body_is_a_conflict) 
     auto changed = checkout(http(), cart, body, k);
     expect_problem(changed, 409, "idempotency-conflict");
     EXPECT_EQ(orders_of_cart(cart.id), 1);
+}
+
+TEST_F(store_checkout, concurrent_retries_with_one_key_place_one_order_and_replay_it) {
+    auto p = test::make_sale_product(*server_, stores_[2], "Retried Kettle", 2500, 5);
+    auto cart = test::create_cart(http());
+    test::add_to_cart(http(), cart, p.variant_ids[0], 1);
+    auto body = checkout_body("pickup");
+    body["email"] = "retry@example.test";
+    const auto k = key();
+    constexpr int retries = 12;
+    std::vector<test::http_response> answers(retries);
+    std::latch start{retries};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < retries; ++i) {
+        threads.emplace_back([&, i] {
+            test::http_client client{server_->port()};
+            start.arrive_and_wait();
+            answers[static_cast<std::size_t>(i)] = checkout(client, cart, body, k);
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    // The order's transaction claims the key: one of them places the order, the others find its
+    // answer (their own transactions are undone) and replay it.
+    std::set<std::string> orders;
+    int first = 0;
+    for (const auto& a : answers) {
+        ASSERT_EQ(a.status, 201) << a.body;
+        orders.insert(std::string{a.json().at("order").at("id").as_string()});
+        if (a.header("idempotent-replayed").empty()) {
+            ++first;
+        }
+    }
+    EXPECT_EQ(orders.size(), 1U);
+    EXPECT_EQ(first, 1);
+    EXPECT_EQ(orders_of_cart(cart.id), 1);
+    EXPECT_EQ(stock_of(p.variant_ids[0]), (std::pair<std::int64_t, std::int64_t>{5, 1}));
+    test::server_db db{*server_};
+    EXPECT_EQ(
+        db.count(
+            "SELECT COUNT(*) FROM events WHERE type = 'order.placed' AND aggregate_id = $1",
+            {*orders.begin()}
+        ),
+        1
+    );
 }
 
 TEST_F(store_checkout, bad_input_is_refused_and_changes_nothing) {

@@ -42,6 +42,10 @@ struct route_options {
     // One line for the route table and the OpenAPI check.
     std::string summary;
     idempotency_mode idempotency = idempotency_mode::accepted;
+    // The key is claimed by the handler's effect, one write transaction that records the answer
+    // (infra::idempotency::claimed_key::record), not by a write before the handler: one write
+    // fewer per request. Only for handlers with no other effect, as a retry runs them up to it.
+    bool idempotency_claimed_by_effect = false;
 };
 
 struct route_info {

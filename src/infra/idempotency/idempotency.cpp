@@ -360,6 +360,42 @@ constexpr std::string_view complete_sql =
     "status = $4, content_type = $5, headers = $6, body = $7, expires_at_ms = $8 "
     "WHERE scope = $1 AND idem_key = $2 AND owner = $3 AND state = 'running'";
 
+constexpr std::string_view answer_sql =
+    "INSERT INTO idempotency_keys (scope, idem_key, method, path, body_sha256, state, owner, "
+    "locked_until_ms, request_id, status, content_type, headers, body, created_at_ms, "
+    "expires_at_ms) VALUES ($1, $2, $3, $4, $5, 'done', NULL, NULL, $6, $7, $8, $9, $10, $11, "
+    "$12) ON CONFLICT (scope, idem_key) DO UPDATE SET method = excluded.method, "
+    "path = excluded.path, body_sha256 = excluded.body_sha256, state = 'done', owner = NULL, "
+    "locked_until_ms = NULL, request_id = excluded.request_id, status = excluded.status, "
+    "content_type = excluded.content_type, headers = excluded.headers, body = excluded.body, "
+    "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms "
+    "WHERE idempotency_keys.expires_at_ms <= excluded.created_at_ms";
+
+// Not built in the coroutine: g++ 12 cannot copy an initializer list's array into its frame.
+db::params answer_params(
+    const std::string& scope,
+    const std::string& key,
+    const fingerprint& request,
+    const std::string& request_id,
+    const stored_response& response,
+    core::time_point now,
+    std::chrono::seconds ttl
+) {
+    return db::params{
+        db::param(scope),
+        db::param(key),
+        db::param(request.method),
+        db::param(request.path),
+        db::param(request.body_sha256),
+        db::param(request_id),
+        db::param(response.status),
+        db::param(response.content_type),
+        db::param(encode_headers(response.headers)),
+        db::param(response.body),
+        db::param(to_ms(now)),
+        db::param(to_ms(now + ttl))};
+}
+
 }  // namespace
 
 db::params key_store::completion(
@@ -404,6 +440,24 @@ core::task<core::result<bool>> key_store::complete_in(
     co_return done->affected() == 1;
 }
 
+core::task<core::result<bool>> key_store::answer_in(
+    db::transaction& tx,
+    const std::string& scope,
+    const std::string& key,
+    const fingerprint& request,
+    const std::string& request_id,
+    const stored_response& response
+) {
+    auto done = co_await tx.run(
+        std::string{answer_sql},
+        answer_params(scope, key, request, request_id, response, clock_.now(), settings_.ttl)
+    );
+    if (!done) {
+        co_return std::move(done).error();
+    }
+    co_return done->affected() == 1;
+}
+
 core::task<core::result<void>> claimed_key::record(
     db::transaction& tx, const http::request& req, const http::response& res
 ) {
@@ -412,14 +466,24 @@ core::task<core::result<void>> claimed_key::record(
     if (!keep) {
         co_return core::ok();
     }
-    auto done = co_await store_.complete_in(tx, scope_, key_, owner_, *keep);
+    // Not a ternary: g++ 12 miscompiles co_await in a conditional expression.
+    core::result<bool> done = false;
+    if (pending_) {
+        done = co_await store_.answer_in(
+            tx, scope_, key_, pending_->request, pending_->request_id, *keep
+        );
+    } else {
+        done = co_await store_.complete_in(tx, scope_, key_, owner_, *keep);
+    }
     if (!done) {
         co_return std::move(done).error();
     }
     if (!*done) {
+        taken_ = true;
         co_return core::fail(
             core::errc::idempotency_conflict,
-            "this request's Idempotency-Key was taken over by a retry while it ran"
+            "another request with this Idempotency-Key was answered or taken over while this one "
+            "ran"
         );
     }
     written_ = true;
@@ -515,7 +579,7 @@ bool guard::applies(const http::request& req, const http::route_info& route) con
 }
 
 core::task<http::response> guard::run(
-    http::request& req, const http::route_info& /*route*/, const http::handler& next
+    http::request& req, const http::route_info& route, const http::handler& next
 ) {
     // applies() lets a request without the header through only on routes that require it.
     auto key = req.header(header_name);
@@ -543,7 +607,84 @@ core::task<http::response> guard::run(
 
     std::string key_text{*key};
     fingerprint request{std::string{http::to_string(req.verb)}, req.target, sha256_hex(req.body)};
-    auto claimed = co_await store_.claim_key(*scope, key_text, std::move(request), req.request_id);
+    if (route.options.idempotency_claimed_by_effect) {
+        co_return co_await run_claimed_by_effect(req, *scope, key_text, std::move(request), next);
+    }
+    auto claimed = co_await claim_or_answer(*scope, key_text, std::move(request), req.request_id);
+    if (auto* answer = std::get_if<http::response>(&claimed)) {
+        co_return std::move(*answer);
+    }
+    const auto owner = std::get<std::string>(std::move(claimed));
+
+    auto claimed_here = std::make_shared<claimed_key>(store_, *scope, key_text, owner);
+    req.idempotency = claimed_here;
+    http::response res;
+    std::exception_ptr failure;
+    try {
+        res = co_await next(req);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    req.idempotency.reset();
+    if (failure) {
+        co_await release(*scope, key_text, owner);
+        std::rethrow_exception(failure);
+    }
+    if (claimed_here->stored()) {
+        // Recorded by the handler, in the transaction of its effect.
+        stored_.inc();
+        co_return res;
+    }
+    co_return co_await finish(req, std::move(res), *scope, key_text, owner);
+}
+
+core::task<http::response> guard::run_claimed_by_effect(
+    http::request& req,
+    const std::string& scope,
+    const std::string& key,
+    fingerprint request,
+    const http::handler& next
+) {
+    auto pending = std::make_shared<claimed_key>(
+        store_, scope, key, claimed_key::unclaimed{request, req.request_id}
+    );
+    req.idempotency = pending;
+    http::response res;
+    try {
+        res = co_await next(req);
+    } catch (...) {
+        // Nothing was claimed, so nothing is held.
+        req.idempotency.reset();
+        throw;
+    }
+    req.idempotency.reset();
+    if (pending->stored()) {
+        stored_.inc();
+        co_return res;
+    }
+    // No effect committed with an answer: the request failed, or another request with the key
+    // was answered first (a retry of a finished request runs up to here). Claim it now: the
+    // first answer is replayed, or this one is stored.
+    auto claimed = co_await claim_or_answer(scope, key, std::move(request), req.request_id);
+    if (auto* answer = std::get_if<http::response>(&claimed)) {
+        co_return std::move(*answer);
+    }
+    const auto owner = std::get<std::string>(std::move(claimed));
+    if (pending->taken()) {
+        // The request that took the key is gone without an answer; this 409 is not one either.
+        co_await release(scope, key, owner);
+        co_return res;
+    }
+    co_return co_await finish(req, std::move(res), scope, key, owner);
+}
+
+core::task<guard::claim_result> guard::claim_or_answer(
+    const std::string& scope,
+    const std::string& key,
+    fingerprint request,
+    const std::string& request_id
+) {
+    auto claimed = co_await store_.claim_key(scope, key, std::move(request), request_id);
     if (!claimed) {
         failed_.inc();
         co_return http::problem(unavailable(claimed.error()));
@@ -551,7 +692,7 @@ core::task<http::response> guard::run(
     switch (claimed->what) {
         case claim::outcome::replay:
             replayed_.inc();
-            co_return replay(*claimed->stored, req.request_id);
+            co_return replay(*claimed->stored, request_id);
         case claim::outcome::mismatch: {
             mismatched_.inc();
             co_return http::problem(core::error{
@@ -571,33 +712,23 @@ core::task<http::response> guard::run(
         case claim::outcome::claimed:
             break;
     }
+    co_return std::move(claimed->owner);
+}
 
-    auto claimed_here = std::make_shared<claimed_key>(store_, *scope, key_text, claimed->owner);
-    req.idempotency = claimed_here;
-    http::response res;
-    std::exception_ptr failure;
-    try {
-        res = co_await next(req);
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    req.idempotency.reset();
-    if (failure) {
-        co_await release(*scope, key_text, claimed->owner);
-        std::rethrow_exception(failure);
-    }
-    if (claimed_here->stored()) {
-        // Recorded by the handler, in the transaction of its effect.
-        stored_.inc();
-        co_return res;
-    }
+core::task<http::response> guard::finish(
+    const http::request& req,
+    http::response res,
+    const std::string& scope,
+    const std::string& key,
+    const std::string& owner
+) {
     auto keep = to_store(req, res);
     if (!keep) {
         not_stored_.inc();
-        co_await release(*scope, key_text, claimed->owner);
+        co_await release(scope, key, owner);
         co_return res;
     }
-    auto done = co_await store_.complete(*scope, key_text, claimed->owner, std::move(*keep));
+    auto done = co_await store_.complete(scope, key, owner, std::move(*keep));
     if (!done) {
         // The response still goes out; a retry finds the key running until its lock expires, then
         // runs again.

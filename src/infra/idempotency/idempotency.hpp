@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -82,6 +83,16 @@ public:
         const std::string& owner,
         const stored_response& response
     );
+    // Claims a free (or expired) key and stores its response, as one statement of `tx`, the write
+    // transaction of the effect it answers for. False when the key is taken: answered, or running.
+    core::task<core::result<bool>> answer_in(
+        db::transaction& tx,
+        const std::string& scope,
+        const std::string& key,
+        const fingerprint& request,
+        const std::string& request_id,
+        const stored_response& response
+    );
     // Forgets a claimed key without a response (5xx, crash of the handler), so a retry runs again.
     core::task<core::result<void>> release(std::string scope, std::string key, std::string owner);
     // Deletes up to `batch` expired keys; answers how many went.
@@ -107,31 +118,50 @@ private:
     settings settings_;
 };
 
-// The key the guard claimed for the request it is running. A handler whose effect is one write
-// transaction records its response there: the effect and the stored answer commit together, so a
-// retry finds both or neither, and the guard has nothing left to write afterwards.
+// The key of the request the guard is running. A handler whose effect is one write transaction
+// records its response there: the effect and the stored answer commit together, so a retry finds
+// both or neither, and the guard has nothing left to write afterwards. On a route whose effect
+// claims the key (route_options::idempotency_claimed_by_effect), nothing is written before the
+// handler: record() claims the key, and fails when another request with it got there first.
 class claimed_key final : public core::http::filter_state {
 public:
+    // The guard's claim, held while the handler runs.
     claimed_key(key_store& store, std::string scope, std::string key, std::string owner)
         : store_(store), scope_(std::move(scope)), key_(std::move(key)), owner_(std::move(owner)) {}
 
+    // Not claimed yet: record() claims it for `request`.
+    struct unclaimed {
+        fingerprint request;
+        std::string request_id;
+    };
+    claimed_key(key_store& store, std::string scope, std::string key, unclaimed pending)
+        : store_(store),
+          scope_(std::move(scope)),
+          key_(std::move(key)),
+          pending_(std::move(pending)) {}
+
     // Stores `res` in `tx` as the guard would store it; nothing for a response the guard does not
-    // keep (server errors, streams, no-store). `idempotency_conflict` when the claim was lost (its
-    // lock expired and a retry took the key over): the effect must not commit then.
+    // keep (server errors, streams, no-store). `idempotency_conflict` when the key is another
+    // request's (a retry took an expired claim over, or another request with an unclaimed key
+    // recorded first): the effect must not commit then.
     core::task<core::result<void>> record(
         db::transaction& tx, const core::http::request& req, const core::http::response& res
     );
     // Once the transaction that recorded the response has committed.
     void committed() noexcept { stored_ = written_; }
     bool stored() const noexcept { return stored_; }
+    // record() found the key taken by another request.
+    bool taken() const noexcept { return taken_; }
 
 private:
     key_store& store_;
     std::string scope_;
     std::string key_;
     std::string owner_;
+    std::optional<unclaimed> pending_;
     bool written_ = false;
     bool stored_ = false;
+    bool taken_ = false;
 };
 
 // The request's claimed key, or null when the guard did not claim one (no key, an anonymous
@@ -163,6 +193,29 @@ public:
     core::periodic_job purge_job();
 
 private:
+    core::task<core::http::response> run_claimed_by_effect(
+        core::http::request& req,
+        const std::string& scope,
+        const std::string& key,
+        fingerprint request,
+        const core::http::handler& next
+    );
+    // What a claim came to: the owner of a claimed key, or the answer to send instead.
+    using claim_result = std::variant<std::string, core::http::response>;
+    core::task<claim_result> claim_or_answer(
+        const std::string& scope,
+        const std::string& key,
+        fingerprint request,
+        const std::string& request_id
+    );
+    // Stores the handler's response for a claimed key, or releases the key when it is not kept.
+    core::task<core::http::response> finish(
+        const core::http::request& req,
+        core::http::response res,
+        const std::string& scope,
+        const std::string& key,
+        const std::string& owner
+    );
     core::task<core::result<void>> purge();
     core::task<void> release(std::string scope, std::string key, std::string owner);
 

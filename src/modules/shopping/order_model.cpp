@@ -104,6 +104,19 @@ boost::json::object item_json(const order_item& i, std::string_view currency) {
     };
 }
 
+// What a vendor sees of the order beyond its sub-order; none of these keys is a sub-order's.
+boost::json::object vendor_fields(const order& o) {
+    boost::json::object out;
+    out.reserve(5);
+    out["order_status"] = to_string(o.status);
+    out["currency"] = o.currency;
+    out["payment"] =
+        boost::json::object{{"method", o.payment_method}, {"status", o.payment_status}};
+    out["shipping_address"] = to_json(o.address);
+    put_optional(out, "email", o.email);
+    return out;
+}
+
 boost::json::object sub_order_json(const order& o, const sub_order& s) {
     boost::json::array items;
     for (const auto& i : s.items) {
@@ -390,18 +403,26 @@ boost::json::object to_json(const order& o) {
 
 boost::json::object vendor_json(const order& o, const sub_order& s) {
     auto out = sub_order_json(o, s);
-    add_vendor_fields(out, o);
+    auto fields = vendor_fields(o);
+    out.reserve(out.size() + fields.size());
+    for (auto& f : fields) {
+        out[f.key()] = std::move(f.value());
+    }
     return out;
 }
 
-void add_vendor_fields(boost::json::object& out, const order& o) {
-    // One table growth instead of one per field.
-    out.reserve(out.size() + 5);
-    out["order_status"] = to_string(o.status);
-    out["currency"] = o.currency;
-    out["payment"] = boost::json::object{{"method", o.payment_method}, {"status", o.payment_status}};
-    out["shipping_address"] = to_json(o.address);
-    put_optional(out, "email", o.email);
+std::vector<std::string> vendor_json_texts(const order& o, const boost::json::object& doc) {
+    const auto fields = boost::json::serialize(vendor_fields(o));
+    std::vector<std::string> out;
+    for (const auto& sub : doc.at("sub_orders").as_array()) {
+        // Two objects with distinct keys, the first never empty: its closing brace gives way to
+        // the second's members.
+        auto text = boost::json::serialize(sub);
+        text.back() = ',';
+        text.append(fields, 1);
+        out.push_back(std::move(text));
+    }
+    return out;
 }
 
 }  // namespace shopping

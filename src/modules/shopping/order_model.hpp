@@ -157,9 +157,9 @@ struct order {
 boost::json::object to_json(const order& o);
 // What a vendor sees of one order: its own sub-order, the address and contact to deliver to.
 boost::json::object vendor_json(const order& o, const sub_order& s);
-// Turns a sub-order's entry of to_json(o) into vendor_json(o, that sub-order), without building it
-// again.
-void add_vendor_fields(boost::json::object& sub, const order& o);
+// vendor_json(o, s) of every sub-order, serialized, from their entries of `doc` (to_json(o)) and
+// the order's fields serialized once: the checkout's suborder.created payloads.
+std::vector<std::string> vendor_json_texts(const order& o, const boost::json::object& doc);
 boost::json::object to_json(const history_entry& h);
 
 }  // namespace shopping

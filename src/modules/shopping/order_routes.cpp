@@ -89,7 +89,9 @@ void order_routes::register_routes(http::router& r) {
             .who = access::anyone,
             .body_limit = order_body_limit,
             .summary = "Place the cart's order: one sub-order per vendor, stock reserved.",
-            .idempotency = http::idempotency_mode::required}
+            .idempotency = http::idempotency_mode::required,
+            // The order's transaction claims the key and stores the answer.
+            .idempotency_claimed_by_effect = true}
     );
     auto customer = [](std::string summary) {
         return http::route_options{

@@ -202,13 +202,11 @@ core::task<core::result<order_service::order_draft>> order_service::draft_order(
     auto doc = to_json(o);
     draft.json = boost::json::serialize(doc);
     draft.events.push_back({std::string{order_events::order_placed}, o.id, draft.json});
-    auto& subs = doc["sub_orders"].as_array();
+    auto payloads = vendor_json_texts(o, doc);
     for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
-        auto& sub = subs[i].as_object();
-        add_vendor_fields(sub, o);
         draft.events.push_back(
             {std::string{order_events::suborder_created}, o.sub_orders[i].id,
-             boost::json::serialize(sub)}
+             std::move(payloads[i])}
         );
     }
     draft.placed = std::move(o);

@@ -58,6 +58,7 @@ enum class effect {
     commits,
     fails_after_recording,  // both are undone, and the handler answers 409
     key_taken_over,         // the claim is lost before recording (a retry took the key over)
+    another_answers_first,  // another request with the key is answered before this one records
 };
 
 // A handler whose effect is one write transaction records its answer there (the checkout does).
@@ -76,7 +77,8 @@ core::task<http::response> record_in_effect(db::database& db, http::request& req
     auto body = [&](db::transaction& tx) -> core::task<core::result<void>> {
         auto effect = co_await tx.query(
             "INSERT INTO events (id, type, aggregate_id, data, created_at_ms) "
-            "VALUES ('evt_1', 'test.effect', 'agg_1', '{}', 0)"
+            "VALUES ($1, 'test.effect', 'agg_1', '{}', 0)",
+            "evt_" + req.request_id
         );
         if (!effect) {
             co_return std::move(effect).error();
@@ -157,10 +159,12 @@ protected:
     http::response call(
         http::request& req,
         std::optional<http::response> res,
-        http::idempotency_mode mode = http::idempotency_mode::accepted
+        http::idempotency_mode mode = http::idempotency_mode::accepted,
+        bool claimed_by_effect = false
     ) {
         http::route_info route{http::method::post, "/api/v1/vendor/products", {}};
         route.options.idempotency = mode;
+        route.options.idempotency_claimed_by_effect = claimed_by_effect;
         http::handler next = [this, res](http::request&) { return answer(&calls_, res); };
         if (!guard_->applies(req, route)) {
             return run(next(req));
@@ -178,10 +182,47 @@ protected:
         return run(guard_->run(req, route, next));
     }
 
-    // Rows the recording handler's effect left (0 or 1).
+    // As call_recording(), on a route whose effect claims the key.
+    http::response call_claiming(http::request& req, effect how) {
+        http::route_info route{http::method::post, "/api/v1/vendor/products", {}};
+        route.options.idempotency_claimed_by_effect = true;
+        http::handler next = [this, how, route](http::request& r) {
+            return claiming(r, how, route);
+        };
+        return run(guard_->run(req, route, next));
+    }
+
+    core::task<http::response> claiming(http::request& req, effect how, http::route_info route) {
+        ++calls_;
+        auto keys = co_await db_->select("SELECT COUNT(*) FROM idempotency_keys");
+        keys_while_running_ = keys ? keys->front().get<std::int64_t>(0) : -1;
+        if (how == effect::another_answers_first) {
+            auto other = req;
+            other.request_id = core::new_request_id();
+            other.idempotency.reset();
+            http::handler commits = [this](http::request& r) {
+                return record_in_effect(*db_, r, effect::commits);
+            };
+            (void)co_await guard_->run(other, route, commits);
+            how = effect::commits;
+        }
+        co_return co_await record_in_effect(*db_, req, how);
+    }
+
+    // Effects the recording handlers committed.
     std::int64_t effects() {
-        auto found = must(run(db_->select("SELECT COUNT(*) FROM events WHERE id = 'evt_1'")));
+        auto found =
+            must(run(db_->select("SELECT COUNT(*) FROM events WHERE type = 'test.effect'")));
         return found.front().get<std::int64_t>(0);
+    }
+
+    std::uint64_t outcome(const char* name) {
+        return metrics_
+            .get_counter(
+                "idempotency_requests_total", "POSTs with an Idempotency-Key, by outcome",
+                {{"outcome", name}}
+            )
+            .value();
     }
 
     std::int64_t rows() {
@@ -198,6 +239,7 @@ protected:
     std::unique_ptr<idem::key_store> store_;
     std::filesystem::path dir_;
     int calls_ = 0;
+    std::int64_t keys_while_running_ = -1;
 };
 
 TEST(IdempotencyKey, accepts_1_to_255_printable_ascii_characters) {
@@ -381,16 +423,8 @@ TEST_F(IdempotencyGuard, an_answer_recorded_with_the_effect_commits_with_it_once
     ASSERT_EQ(row.size(), 1U);
     EXPECT_EQ(row.front().get<std::string>("state"), "done");
     EXPECT_EQ(row.front().get<int>("status"), 201);
-    auto counter = [this](const char* outcome) {
-        return metrics_
-            .get_counter(
-                "idempotency_requests_total", "POSTs with an Idempotency-Key, by outcome",
-                {{"outcome", outcome}}
-            )
-            .value();
-    };
-    EXPECT_EQ(counter("stored"), 1U);
-    EXPECT_EQ(counter("lost"), 0U) << "the guard did not store the answer a second time";
+    EXPECT_EQ(outcome("stored"), 1U);
+    EXPECT_EQ(outcome("lost"), 0U) << "the guard did not store the answer a second time";
 
     auto again_req = post(R"({"title":"Shirt"})", "k1");
     auto again = call_recording(again_req, effect::commits);
@@ -426,6 +460,106 @@ TEST_F(IdempotencyGuard, an_effect_whose_key_was_taken_over_does_not_commit) {
     auto row = must(run(db_->select("SELECT state FROM idempotency_keys")));
     ASSERT_EQ(row.size(), 1U);
     EXPECT_EQ(row.front().get<std::string>("state"), "running") << "the other attempt's claim";
+}
+
+TEST_F(IdempotencyGuard, an_effect_that_claims_its_key_writes_it_once_and_nothing_before) {
+    auto first_req = post(R"({"title":"Shirt"})", "k1");
+    auto first = call_claiming(first_req, effect::commits);
+    EXPECT_EQ(first.status, 201);
+    EXPECT_EQ(keys_while_running_, 0) << "no claim was written before the handler ran";
+    EXPECT_EQ(effects(), 1);
+    auto row = must(run(db_->select("SELECT state, status, owner FROM idempotency_keys")));
+    ASSERT_EQ(row.size(), 1U);
+    EXPECT_EQ(row.front().get<std::string>("state"), "done");
+    EXPECT_EQ(row.front().get<int>("status"), 201);
+    EXPECT_FALSE(row.front().get<std::optional<std::string>>("owner"));
+    EXPECT_EQ(outcome("stored"), 1U);
+
+    auto again_req = post(R"({"title":"Shirt"})", "k1");
+    auto again = call_claiming(again_req, effect::commits);
+    EXPECT_EQ(calls_, 2) << "a retry runs up to its effect";
+    EXPECT_EQ(effects(), 1) << "whose transaction is undone";
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(again.find_header("Location"), "/api/v1/vendor/products/prod_1");
+    EXPECT_EQ(again.find_header("Idempotent-Replayed"), "true");
+    EXPECT_EQ(outcome("replayed"), 1U);
+    EXPECT_EQ(outcome("stored"), 1U);
+
+    auto other_req = post(R"({"title":"Hat"})", "k1");
+    auto other = call_claiming(other_req, effect::commits);
+    ASSERT_TRUE(other.problem);
+    EXPECT_EQ(other.problem->code, core::errc::idempotency_conflict);
+    EXPECT_EQ(effects(), 1);
+    EXPECT_EQ(outcome("mismatch"), 1U);
+}
+
+TEST_F(IdempotencyGuard, a_request_whose_key_is_answered_while_it_runs_replays_that_answer) {
+    auto req = post("{}", "k1");
+    auto res = call_claiming(req, effect::another_answers_first);
+    EXPECT_EQ(res.status, 201);
+    EXPECT_EQ(res.find_header("Idempotent-Replayed"), "true");
+    EXPECT_EQ(effects(), 1) << "only the first answered request's effect committed";
+    EXPECT_EQ(rows(), 1);
+    EXPECT_EQ(outcome("stored"), 1U);
+    EXPECT_EQ(outcome("replayed"), 1U);
+}
+
+TEST_F(IdempotencyGuard, a_failed_effect_that_claims_its_key_has_its_answer_stored_after) {
+    auto first_req = post("{}", "k1");
+    auto first = call_claiming(first_req, effect::fails_after_recording);
+    EXPECT_EQ(first.status, 409);
+    EXPECT_EQ(effects(), 0);
+    auto row = must(run(db_->select("SELECT state, status FROM idempotency_keys")));
+    ASSERT_EQ(row.size(), 1U);
+    EXPECT_EQ(row.front().get<std::string>("state"), "done");
+    EXPECT_EQ(row.front().get<int>("status"), 409);
+
+    // The retry's effect would succeed now; the first answer stands.
+    auto again_req = post("{}", "k1");
+    auto again = call_claiming(again_req, effect::commits);
+    EXPECT_EQ(again.status, 409);
+    EXPECT_EQ(again.find_header("Idempotent-Replayed"), "true");
+    EXPECT_EQ(effects(), 0);
+}
+
+TEST_F(IdempotencyGuard, an_effect_claims_an_expired_key_again) {
+    auto first_req = post("{}", "k1");
+    EXPECT_EQ(call_claiming(first_req, effect::commits).status, 201);
+    clock_.advance(24h + 1s);
+    auto later_req = post(R"({"title":"New"})", "k1");
+    auto later = call_claiming(later_req, effect::commits);
+    EXPECT_EQ(later.status, 201);
+    EXPECT_FALSE(later.find_header("Idempotent-Replayed"));
+    EXPECT_EQ(effects(), 2);
+    EXPECT_EQ(rows(), 1);
+    auto row = must(run(db_->select("SELECT request_id FROM idempotency_keys")));
+    EXPECT_EQ(row.front().get<std::string>("request_id"), later_req.request_id);
+}
+
+TEST_F(IdempotencyGuard, a_route_whose_effect_claims_its_key_holds_nothing_when_it_fails) {
+    auto thrown = post("{}", "k1");
+    EXPECT_THROW(
+        call(thrown, std::nullopt, http::idempotency_mode::accepted, true), std::runtime_error
+    );
+    EXPECT_EQ(rows(), 0);
+
+    auto failed = post("{}", "k1");
+    http::response error;
+    error.status = 503;
+    EXPECT_EQ(call(failed, error, http::idempotency_mode::accepted, true).status, 503);
+    EXPECT_EQ(rows(), 0) << "a server error is not kept";
+
+    auto unrecorded = post("{}", "k1");
+    EXPECT_EQ(
+        call(unrecorded, created_product(), http::idempotency_mode::accepted, true).status, 201
+    );
+    EXPECT_EQ(rows(), 1) << "an answer the handler did not record is stored by the guard";
+    auto replayed = post("{}", "k1");
+    EXPECT_EQ(
+        call(replayed, created_product(), http::idempotency_mode::accepted, true)
+            .find_header("Idempotent-Replayed"),
+        "true"
+    );
 }
 
 TEST_F(IdempotencyGuard, a_running_key_is_in_flight_until_its_lock_expires) {

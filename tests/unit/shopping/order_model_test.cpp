@@ -1,15 +1,15 @@
 // The order and sub-order state machines: exactly the documented transitions are allowed, and an
 // order's status follows its sub-orders.
+#include "modules/shopping/order_model.hpp"
+
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/json/parse.hpp>
-
-#include "modules/shopping/order_model.hpp"
 
 namespace {
 
@@ -100,6 +100,43 @@ TEST(order_model, the_checkout_body_is_validated_field_by_field) {
     EXPECT_EQ(ok->delivery.method, shopping::delivery_method::pickup);
     ASSERT_TRUE(ok->delivery.destination);
     EXPECT_DOUBLE_EQ(ok->delivery.destination->lat, 52.5);
+}
+
+TEST(order_model, the_suborder_created_payloads_are_what_each_vendor_sees) {
+    shopping::order o;
+    o.id = "ord_1";
+    o.cart_id = "cart_1";
+    o.email = "buyer@example.test";
+    o.currency = "EUR";
+    o.payment_method = "cod";
+    o.payment_status = "pending";
+    o.address.line1 = "Torstrasse 1";
+    o.address.city = "Berlin";
+    o.address.country = "DE";
+    o.address.lat = 52.529;
+    o.address.lng = 13.401;
+    for (const auto* vendor : {"ven_1", "ven_2"}) {
+        shopping::sub_order s;
+        s.id = std::string{"sub_"} + vendor;
+        s.order_id = o.id;
+        s.vendor_id = vendor;
+        s.distance_m = 1200;
+        s.items.push_back(shopping::order_item{
+            .id = "oitem_" + s.id, .title = "Lamp", .sku = "L-1", .quantity = 2, .unit_amount = 500}
+        );
+        s.history.push_back(shopping::history_entry{
+            .sub_order_id = s.id, .to = "placed", .actor = "customer"});
+        o.sub_orders.push_back(std::move(s));
+    }
+    auto texts = shopping::vendor_json_texts(o, shopping::to_json(o));
+    ASSERT_EQ(texts.size(), 2U);
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        EXPECT_EQ(texts[i], boost::json::serialize(shopping::vendor_json(o, o.sub_orders[i])));
+        EXPECT_EQ(boost::json::parse(texts[i]).as_object().at("email"), "buyer@example.test");
+    }
+    o.email.reset();
+    texts = shopping::vendor_json_texts(o, shopping::to_json(o));
+    EXPECT_EQ(texts[1], boost::json::serialize(shopping::vendor_json(o, o.sub_orders[1])));
 }
 
 }  // namespace

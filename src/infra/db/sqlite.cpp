@@ -648,8 +648,9 @@ core::task<core::result<lease>> take(std::shared_ptr<sqlite_pool> pool) {
     co_return lease{std::move(pool), *waited};
 }
 
-// A group holds at most this many write transactions: their callers wait for one COMMIT.
-constexpr std::size_t max_group = 64;
+// A group holds at most this many write transactions: their callers wait for one COMMIT, the
+// first of them for all the others (docs/architecture.md, "Group commit").
+constexpr std::size_t max_group = 16;
 
 // Commits the writer's open group (or undoes it when COMMIT fails) and tells every member.
 // `closer_writes`: 1 when the caller is a write transaction of the group itself. Returns the

@@ -79,12 +79,12 @@ boost::json::object money_json(std::int64_t amount, std::string_view currency) {
     return boost::json::object{{"amount", amount}, {"currency", currency}};
 }
 
-void put_optional(boost::json::object& o, std::string_view key, const std::optional<std::string>& v) {
+// Optional fields go in the objects' initializer lists, so each object is allocated once.
+boost::json::value or_null(const std::optional<std::string>& v) {
     if (v) {
-        o[key] = *v;
-    } else {
-        o[key] = nullptr;
+        return boost::json::string{*v};
     }
+    return nullptr;
 }
 
 boost::json::object item_json(const order_item& i, std::string_view currency) {
@@ -106,15 +106,13 @@ boost::json::object item_json(const order_item& i, std::string_view currency) {
 
 // What a vendor sees of the order beyond its sub-order; none of these keys is a sub-order's.
 boost::json::object vendor_fields(const order& o) {
-    boost::json::object out;
-    out.reserve(5);
-    out["order_status"] = to_string(o.status);
-    out["currency"] = o.currency;
-    out["payment"] =
-        boost::json::object{{"method", o.payment_method}, {"status", o.payment_status}};
-    out["shipping_address"] = to_json(o.address);
-    put_optional(out, "email", o.email);
-    return out;
+    return boost::json::object{
+        {"order_status", to_string(o.status)},
+        {"currency", o.currency},
+        {"payment", boost::json::object{{"method", o.payment_method}, {"status", o.payment_status}}},
+        {"shipping_address", to_json(o.address)},
+        {"email", or_null(o.email)},
+    };
 }
 
 boost::json::object sub_order_json(const order& o, const sub_order& s) {
@@ -142,8 +140,8 @@ boost::json::object sub_order_json(const order& o, const sub_order& s) {
         {"history", std::move(history)},
         {"created_at", core::format_rfc3339(s.created_at)},
         {"updated_at", core::format_rfc3339(s.updated_at)},
+        {"reason", or_null(s.reason)},
     };
-    put_optional(out, "reason", s.reason);
     return out;
 }
 
@@ -271,11 +269,11 @@ boost::json::object to_json(const shipping_address& a) {
         {"country", a.country},
         {"lat", a.lat},
         {"lng", a.lng},
+        {"name", or_null(a.name)},
+        {"line2", or_null(a.line2)},
+        {"postal_code", or_null(a.postal_code)},
+        {"phone", or_null(a.phone)},
     };
-    put_optional(o, "name", a.name);
-    put_optional(o, "line2", a.line2);
-    put_optional(o, "postal_code", a.postal_code);
-    put_optional(o, "phone", a.phone);
     return o;
 }
 
@@ -356,10 +354,10 @@ boost::json::object to_json(const history_entry& h) {
         {"to", h.to},
         {"actor", h.actor},
         {"at", core::format_rfc3339(h.at)},
+        {"sub_order_id", or_null(h.sub_order_id)},
+        {"from", or_null(h.from)},
+        {"reason", or_null(h.reason)},
     };
-    put_optional(o, "sub_order_id", h.sub_order_id);
-    put_optional(o, "from", h.from);
-    put_optional(o, "reason", h.reason);
     return o;
 }
 
@@ -390,14 +388,11 @@ boost::json::object to_json(const order& o) {
         {"history", std::move(history)},
         {"created_at", core::format_rfc3339(o.created_at)},
         {"updated_at", core::format_rfc3339(o.updated_at)},
+        {"email", or_null(o.email)},
+        {"customer_id", or_null(o.customer_id)},
+        {"reserved_until",
+         o.reserved_until ? or_null(core::format_rfc3339(*o.reserved_until)) : nullptr},
     };
-    put_optional(out, "email", o.email);
-    put_optional(out, "customer_id", o.customer_id);
-    if (o.reserved_until) {
-        out["reserved_until"] = core::format_rfc3339(*o.reserved_until);
-    } else {
-        out["reserved_until"] = nullptr;
-    }
     return out;
 }
 

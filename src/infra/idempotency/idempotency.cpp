@@ -662,6 +662,11 @@ core::task<http::response> guard::run_claimed_by_effect(
         stored_.inc();
         co_return res;
     }
+    if (!pending->taken() && !to_store(req, res)) {
+        // Nothing to keep (a server error, a stream): no claim to write and release.
+        not_stored_.inc();
+        co_return res;
+    }
     // No effect committed with an answer: the request failed, or another request with the key
     // was answered first (a retry of a finished request runs up to here). Claim it now: the
     // first answer is replayed, or this one is stored.

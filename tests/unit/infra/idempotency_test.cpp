@@ -546,8 +546,11 @@ TEST_F(IdempotencyGuard, a_route_whose_effect_claims_its_key_holds_nothing_when_
     auto failed = post("{}", "k1");
     http::response error;
     error.status = 503;
+    const auto writes = db_->stats().committed_writes;
     EXPECT_EQ(call(failed, error, http::idempotency_mode::accepted, true).status, 503);
     EXPECT_EQ(rows(), 0) << "a server error is not kept";
+    EXPECT_EQ(db_->stats().committed_writes, writes) << "nor claimed and released";
+    EXPECT_EQ(outcome("not_stored"), 1U);
 
     auto unrecorded = post("{}", "k1");
     EXPECT_EQ(

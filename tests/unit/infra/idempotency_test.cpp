@@ -225,6 +225,14 @@ protected:
             .value();
     }
 
+    // The table holds one key, answered with `status`.
+    void expect_one_answer(int status) {
+        auto row = must(run(db_->select("SELECT state, status FROM idempotency_keys")));
+        ASSERT_EQ(row.size(), 1U);
+        EXPECT_EQ(row.front().get<std::string>("state"), "done");
+        EXPECT_EQ(row.front().get<int>("status"), status);
+    }
+
     std::int64_t rows() {
         auto found = must(run(db_->select("SELECT COUNT(*) FROM idempotency_keys")));
         return found.front().get<std::int64_t>(0);
@@ -418,11 +426,7 @@ TEST_F(IdempotencyGuard, an_answer_recorded_with_the_effect_commits_with_it_once
     auto first = call_recording(first_req, effect::commits);
     EXPECT_EQ(first.status, 201);
     EXPECT_FALSE(first_req.idempotency) << "the claim is not left on the request";
-
-    auto row = must(run(db_->select("SELECT state, status, owner FROM idempotency_keys")));
-    ASSERT_EQ(row.size(), 1U);
-    EXPECT_EQ(row.front().get<std::string>("state"), "done");
-    EXPECT_EQ(row.front().get<int>("status"), 201);
+    expect_one_answer(201);
     EXPECT_EQ(outcome("stored"), 1U);
     EXPECT_EQ(outcome("lost"), 0U) << "the guard did not store the answer a second time";
 
@@ -439,11 +443,7 @@ TEST_F(IdempotencyGuard, a_recording_undone_with_its_effect_leaves_the_answer_to
     auto first = call_recording(first_req, effect::fails_after_recording);
     EXPECT_EQ(first.status, 409);
     EXPECT_EQ(effects(), 0);
-
-    auto row = must(run(db_->select("SELECT state, status FROM idempotency_keys")));
-    ASSERT_EQ(row.size(), 1U);
-    EXPECT_EQ(row.front().get<std::string>("state"), "done");
-    EXPECT_EQ(row.front().get<int>("status"), 409) << "the answer that went out is the one kept";
+    expect_one_answer(409);  // the answer that went out is the one kept
 
     auto again_req = post("{}", "k1");
     auto again = call_recording(again_req, effect::fails_after_recording);
@@ -468,11 +468,9 @@ TEST_F(IdempotencyGuard, an_effect_that_claims_its_key_writes_it_once_and_nothin
     EXPECT_EQ(first.status, 201);
     EXPECT_EQ(keys_while_running_, 0) << "no claim was written before the handler ran";
     EXPECT_EQ(effects(), 1);
-    auto row = must(run(db_->select("SELECT state, status, owner FROM idempotency_keys")));
-    ASSERT_EQ(row.size(), 1U);
-    EXPECT_EQ(row.front().get<std::string>("state"), "done");
-    EXPECT_EQ(row.front().get<int>("status"), 201);
-    EXPECT_FALSE(row.front().get<std::optional<std::string>>("owner"));
+    expect_one_answer(201);
+    auto owner = must(run(db_->select("SELECT owner FROM idempotency_keys")));
+    EXPECT_FALSE(owner.front().get<std::optional<std::string>>("owner"));
     EXPECT_EQ(outcome("stored"), 1U);
 
     auto again_req = post(R"({"title":"Shirt"})", "k1");
@@ -509,10 +507,7 @@ TEST_F(IdempotencyGuard, a_failed_effect_that_claims_its_key_has_its_answer_stor
     auto first = call_claiming(first_req, effect::fails_after_recording);
     EXPECT_EQ(first.status, 409);
     EXPECT_EQ(effects(), 0);
-    auto row = must(run(db_->select("SELECT state, status FROM idempotency_keys")));
-    ASSERT_EQ(row.size(), 1U);
-    EXPECT_EQ(row.front().get<std::string>("state"), "done");
-    EXPECT_EQ(row.front().get<int>("status"), 409);
+    expect_one_answer(409);
 
     // The retry's effect would succeed now; the first answer stands.
     auto again_req = post("{}", "k1");

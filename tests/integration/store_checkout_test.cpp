@@ -85,6 +85,17 @@ protected:
         return {r.get<std::int64_t>(0), r.get<std::int64_t>(1)};
     }
 
+    // The newest variant.stock_changed of `product_id`.
+    boost::json::object last_stock_event(const std::string& product_id) {
+        test::server_db db{*server_};
+        auto rows = db.query(
+            "SELECT data FROM events WHERE aggregate_id = $1 AND type = 'variant.stock_changed' "
+            "ORDER BY id DESC LIMIT 1",
+            {product_id}
+        );
+        return boost::json::parse(rows.front().get<std::string>(0)).as_object();
+    }
+
     std::int64_t orders_of_cart(const std::string& cart_id) {
         test::server_db db{*server_};
         return db.count("SELECT COUNT(*) FROM orders WHERE cart_id = $1", {cart_id});
@@ -433,6 +444,12 @@ TEST_F(store_checkout, a_customer_cancels_before_acceptance_and_the_stock_comes_
     auto json = placed.json();
     auto id = std::string{json.at("order").at("id").as_string()};
     EXPECT_EQ(stock_of(p.variant_ids[0]).second, 3);
+    // What can still be sold, before and after, for the storefront to see a variant sell out.
+    auto reserved = last_stock_event(p.id);
+    EXPECT_EQ(reserved.at("variant_id"), boost::json::value(p.variant_ids[0]));
+    EXPECT_EQ(reserved.at("vendor_id"), boost::json::value(stores_[2].vendor_id));
+    EXPECT_EQ(reserved.at("stock"), 1);
+    EXPECT_EQ(reserved.at("previous"), 4);
 
     auto stranger = customer();
     expect_problem(
@@ -458,6 +475,9 @@ TEST_F(store_checkout, a_customer_cancels_before_acceptance_and_the_stock_comes_
     EXPECT_EQ(after.at("status").as_string(), "cancelled");
     EXPECT_EQ(after.at("sub_orders").as_array()[0].at("status").as_string(), "cancelled");
     EXPECT_EQ(stock_of(p.variant_ids[0]), (std::pair<std::int64_t, std::int64_t>{4, 0}));
+    auto released = last_stock_event(p.id);
+    EXPECT_EQ(released.at("stock"), 4);
+    EXPECT_EQ(released.at("previous"), 1);
     auto twice = http().request("POST", "/api/v1/me/orders/" + id + "/cancel", "", bearer(buyer.access_token));
     expect_problem(twice, 409, "conflict");
     EXPECT_NE(twice.body.find("cancelled"), std::string::npos) << twice.body;

@@ -132,8 +132,15 @@ class transaction {
 public:
     virtual ~transaction() = default;
 
+    virtual dialect kind() const noexcept = 0;
+
     // Runs one statement with bound parameters (prepared and cached per connection).
     virtual core::task<core::result<rows>> run(std::string sql, params args = {}) = 0;
+    // run() on a statement the caller keeps alive until it completes, so that a body which may run
+    // again need not copy it. Copies unless the driver can do without.
+    virtual core::task<core::result<rows>> run_kept(const std::string& sql, const params& args) {
+        return run(sql, args);
+    }
     // Runs several statements without parameters (migrations).
     virtual core::task<core::result<void>> run_script(std::string sql) = 0;
 

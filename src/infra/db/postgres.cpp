@@ -875,6 +875,8 @@ public:
         }
     }
 
+    dialect kind() const noexcept override { return dialect::postgres; }
+
     core::task<core::result<rows>> run(std::string sql, params args) override {
         if (!session_) {
             co_return finished();

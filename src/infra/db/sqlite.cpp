@@ -795,6 +795,8 @@ public:
         }
     }
 
+    dialect kind() const noexcept override { return dialect::sqlite; }
+
     core::task<core::result<rows>> run(std::string sql, params args) override {
         if (!held_) {
             co_return finished();
@@ -804,6 +806,16 @@ public:
         auto job = [conn, sql = std::move(sql), args = std::move(args)] {
             return conn->run(sql, args);
         };
+        co_return co_await held_.workers().run(std::move(job));
+    }
+
+    core::task<core::result<rows>> run_kept(const std::string& sql, const params& args) override {
+        if (!held_) {
+            co_return finished();
+        }
+        auto* conn = held_.get();
+        // By reference: this coroutine is awaited, so the caller's statement outlives the job.
+        auto job = [conn, &sql, &args] { return conn->run(sql, args); };
         co_return co_await held_.workers().run(std::move(job));
     }
 

@@ -169,6 +169,26 @@ core::task<core::result<bool>> cart_repo::update(
     co_return rows->affected() == 1;
 }
 
+core::task<core::result<bool>> cart_repo::close(
+    infra::db::transaction& tx,
+    std::string cart_id,
+    std::int64_t expected_version,
+    std::string order_id,
+    std::optional<std::string> email,
+    core::time_point now
+) {
+    auto rows = co_await tx.query(
+        "UPDATE carts SET status = 'completed', order_id = $2, email = COALESCE(email, $3), "
+        "version = version + 1, updated_at_ms = $4 WHERE id = $1 AND version = $5 AND status = "
+        "'open'",
+        std::move(cart_id), std::move(order_id), std::move(email), to_ms(now), expected_version
+    );
+    if (!rows) {
+        co_return std::move(rows).error();
+    }
+    co_return rows->affected() == 1;
+}
+
 core::task<core::result<bool>> cart_repo::touch(
     infra::db::transaction& tx, std::string cart_id, core::time_point now
 ) {

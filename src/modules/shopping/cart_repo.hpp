@@ -29,6 +29,16 @@ public:
     core::task<core::result<bool>> update(
         infra::db::transaction& tx, const cart& c, std::int64_t expected_version
     );
+    // Completes an open cart still at `expected_version` with its order, keeping the cart's email
+    // or else taking `email`; false when the cart is not open at that version.
+    core::task<core::result<bool>> close(
+        infra::db::transaction& tx,
+        std::string cart_id,
+        std::int64_t expected_version,
+        std::string order_id,
+        std::optional<std::string> email,
+        core::time_point now
+    );
     // Bumps an open cart's version (and, on PostgreSQL, locks its row until the transaction
     // ends so changes to one cart apply one after another); false when it is not open.
     core::task<core::result<bool>> touch(

@@ -1173,33 +1173,29 @@ core::task<core::result<cart_quote>> cart_service::quote(
 }
 
 core::task<core::result<void>> cart_service::complete(
-    infra::db::transaction& tx, const cart_quote& q, std::string order_id
+    infra::db::transaction& tx,
+    const cart_quote& q,
+    std::string order_id,
+    std::optional<std::string> email
 ) {
-    auto found = co_await repo_.find(tx, q.cart_id);
-    if (!found) {
-        co_return std::move(found).error();
-    }
-    if (!*found) {
-        co_return no_such_cart();
-    }
-    auto c = std::move(**found);
     auto now = clock_.now();
-    c.status = "completed";
-    c.order_id = order_id;
-    c.updated_at = now;
-    if (q.email && !c.email) {
-        c.email = q.email;
-    }
-    auto closed = co_await repo_.update(tx, c, q.version);
+    auto closed = co_await repo_.close(tx, q.cart_id, q.version, order_id, email, now);
     if (!closed) {
         co_return std::move(closed).error();
     }
     if (!*closed) {
+        auto found = co_await repo_.find(tx, q.cart_id);
+        if (!found) {
+            co_return std::move(found).error();
+        }
+        if (!*found) {
+            co_return no_such_cart();
+        }
         co_return problem(
             errc::conflict, "conflict", "the cart changed while checking out; review it and retry"
         );
     }
-    auto key = customer_key_of(q.customer_id, q.email);
+    auto key = customer_key_of(q.customer_id, email);
     for (const auto& id : q.promotion_ids) {
         auto p = co_await repo_.promotion_by_id(tx, id);
         if (!p) {

@@ -121,7 +121,10 @@ public:
         infra::db::transaction& tx, const cart_caller& who, std::string cart_id, delivery_request d
     ) override;
     core::task<core::result<void>> complete(
-        infra::db::transaction& tx, const cart_quote& q, std::string order_id
+        infra::db::transaction& tx,
+        const cart_quote& q,
+        std::string order_id,
+        std::optional<std::string> email
     ) override;
 
 private:

@@ -89,8 +89,13 @@ public:
 
     // Marks the cart completed with `order_id` and records the promotions' redemptions; a
     // promotion whose usage limit was reached meanwhile is a `conflict` (the caller rolls back).
+    // `email`: the order's, kept on a cart without one and the per-buyer key of a guest's
+    // redemptions.
     virtual core::task<core::result<void>> complete(
-        infra::db::transaction& tx, const cart_quote& q, std::string order_id
+        infra::db::transaction& tx,
+        const cart_quote& q,
+        std::string order_id,
+        std::optional<std::string> email
     ) = 0;
 };
 

@@ -167,8 +167,8 @@ core::task<core::result<void>> order_repo::insert(
     infra::db::transaction& tx, const order_rows& rows
 ) {
     for (const auto& s : rows.statements) {
-        // Copies: the transaction body may run again.
-        auto done = co_await tx.run(s.sql, s.args);
+        // Kept, not moved: the transaction body may run again.
+        auto done = co_await tx.run_kept(s.sql, s.args);
         if (!done) {
             co_return std::move(done).error();
         }

@@ -233,11 +233,7 @@ core::task<core::result<void>> order_service::checkout_tx(
         }
         co_return std::move(stored).error();
     }
-    // A copy: the body runs again on `busy`. The email is the per-customer key of a guest's
-    // promotion redemptions.
-    auto quote = quoted;
-    quote.email = draft.placed.email;
-    auto closed = co_await carts_.complete(tx, quote, draft.placed.id);
+    auto closed = co_await carts_.complete(tx, quoted, draft.placed.id, draft.placed.email);
     if (!closed) {
         co_return std::move(closed).error();
     }

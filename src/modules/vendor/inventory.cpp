@@ -33,6 +33,30 @@ std::vector<stock_request> merged(std::vector<stock_request> requests) {
 // The columns a stock update returns for its variant.stock_changed event.
 constexpr std::string_view returning = " RETURNING product_id, vendor_id, stock_on_hand - stock_reserved";
 
+// Runs `sql` ($1 quantity, $2 variant id, $3 now) on one variant and answers the columns of
+// `returning` for it: no row when nothing was updated. SQLite builds a RETURNING's rows in a
+// temporary table, which costs more than reading the updated row back; PostgreSQL would pay a
+// round trip for a second statement.
+core::task<core::result<infra::db::rows>> update_variant(
+    infra::db::transaction& tx,
+    std::string sql,
+    std::int64_t quantity,
+    const std::string& variant_id,
+    std::int64_t now
+) {
+    if (tx.kind() == infra::db::dialect::postgres) {
+        co_return co_await tx.query(sql + std::string{returning}, quantity, variant_id, now);
+    }
+    auto updated = co_await tx.query(std::move(sql), quantity, variant_id, now);
+    if (!updated || updated->affected() == 0) {
+        co_return updated;
+    }
+    co_return co_await tx.query(
+        "SELECT product_id, vendor_id, stock_on_hand - stock_reserved FROM variants WHERE id = $1",
+        variant_id
+    );
+}
+
 // variant.stock_changed with what can still be sold, read back from the update, and what could be
 // sold before it (`previous`: the storefront re-indexes only when a variant sells out or comes
 // back).
@@ -61,9 +85,11 @@ core::task<core::result<std::vector<stock_shortage>>> stock_ledger::reserve(
     for (auto& r : merged(std::move(requests))) {
         // The condition is re-checked on the locked row (PostgreSQL re-evaluates it after a
         // concurrent update commits; SQLite has one writer), so units are never sold twice.
-        auto took = co_await tx.query(
-            "UPDATE variants SET stock_reserved = stock_reserved + $1, updated_at_ms = $3"
-            " WHERE id = $2 AND stock_on_hand - stock_reserved >= $1" + std::string{returning},
+        auto took = co_await update_variant(
+            tx,
+            std::string{
+                "UPDATE variants SET stock_reserved = stock_reserved + $1, updated_at_ms = $3"
+                " WHERE id = $2 AND stock_on_hand - stock_reserved >= $1"},
             r.quantity, r.variant_id, now_ms(clock_)
         );
         if (!took) {
@@ -124,9 +150,8 @@ core::task<core::result<void>> stock_ledger::adjust(
 ) {
     std::vector<infra::bus::new_event> changed;
     for (auto& r : merged(std::move(requests))) {
-        auto done = co_await tx.query(
-            std::string{sql} + std::string{returning}, r.quantity, r.variant_id, now_ms(clock_)
-        );
+        auto done =
+            co_await update_variant(tx, std::string{sql}, r.quantity, r.variant_id, now_ms(clock_));
         if (!done) {
             co_return std::move(done).error();
         }

@@ -241,7 +241,8 @@ public:
     core::task<core::result<void>> complete_tx(
         shopping::cart_quote q, std::string order_id, db::transaction& tx
     ) {
-        co_return co_await carts_->complete(tx, q, std::move(order_id));
+        auto email = q.email;
+        co_return co_await carts_->complete(tx, q, std::move(order_id), std::move(email));
     }
 
     std::unique_ptr<core::worker_pool> pool_;

@@ -13,6 +13,11 @@ namespace {
 // GLIBC_TUNABLES set by the operator is left as it is. (Sanitizer builds ignore the setting but
 // take the same path, so the tests see it.)
 void start_with_malloc_tuning(char** argv) {
+#ifdef TRADER_TCMALLOC
+    // Linked with tcmalloc, which glibc's tunables do not touch.
+    (void)argv;
+    return;
+#endif
     if (std::getenv("GLIBC_TUNABLES") != nullptr) {
         return;
     }

@@ -30,11 +30,11 @@ std::vector<stock_request> merged(std::vector<stock_request> requests) {
     return out;
 }
 
-// The columns a stock update returns for its variant.stock_changed event.
-constexpr std::string_view returning = " RETURNING product_id, vendor_id, stock_on_hand - stock_reserved";
+// What a stock update answers for its variant.stock_changed event.
+constexpr std::string_view stock_columns = "product_id, vendor_id, stock_on_hand - stock_reserved";
 
 // Runs `sql` ($1 quantity, $2 variant id, $3 now) on one variant and answers the columns of
-// `returning` for it: no row when nothing was updated. SQLite builds a RETURNING's rows in a
+// `stock_columns` for it: no row when nothing was updated. SQLite builds a RETURNING's rows in a
 // temporary table, which costs more than reading the updated row back; PostgreSQL would pay a
 // round trip for a second statement.
 core::task<core::result<infra::db::rows>> update_variant(
@@ -45,15 +45,16 @@ core::task<core::result<infra::db::rows>> update_variant(
     std::int64_t now
 ) {
     if (tx.kind() == infra::db::dialect::postgres) {
-        co_return co_await tx.query(sql + std::string{returning}, quantity, variant_id, now);
+        co_return co_await tx.query(
+            sql + " RETURNING " + std::string{stock_columns}, quantity, variant_id, now
+        );
     }
     auto updated = co_await tx.query(std::move(sql), quantity, variant_id, now);
     if (!updated || updated->affected() == 0) {
         co_return updated;
     }
     co_return co_await tx.query(
-        "SELECT product_id, vendor_id, stock_on_hand - stock_reserved FROM variants WHERE id = $1",
-        variant_id
+        "SELECT " + std::string{stock_columns} + " FROM variants WHERE id = $1", variant_id
     );
 }
 

@@ -614,6 +614,32 @@ TEST_F(store_checkout, an_unpaid_order_releases_its_stock_when_the_reservation_e
     );
 }
 
+// A method that settles later is quoted and authorised before the write transaction (cash on
+// delivery is priced inside it): that path refuses the same inputs and leaves nothing behind.
+TEST_F(store_checkout, a_method_that_settles_later_refuses_like_cash_and_changes_nothing) {
+    auto p = test::make_sale_product(*server_, stores_[1], "Deferred Clock", 700, 1);
+    auto guest = test::create_cart(http());
+    test::add_to_cart(http(), guest, p.variant_ids[0], 1);
+    auto body = checkout_body("pickup", "test_deferred");
+    expect_problem(checkout(http(), guest, body), 422, "validation");  // a guest without email
+
+    auto rival = test::create_cart(http());
+    test::add_to_cart(http(), rival, p.variant_ids[0], 1);
+    auto cash = checkout_body("pickup");
+    cash["email"] = "first@example.test";
+    ASSERT_EQ(checkout(http(), rival, cash).status, 201);
+
+    body["email"] = "late@example.test";
+    auto late = checkout(http(), guest, body);
+    expect_problem(late, 409, "insufficient-stock");
+    EXPECT_NE(late.body.find(p.variant_ids[0]), std::string::npos) << late.body;
+    EXPECT_EQ(orders_of_cart(guest.id), 0);
+    EXPECT_EQ(stock_of(p.variant_ids[0]), (std::pair<std::int64_t, std::int64_t>{1, 1}));
+
+    auto empty = test::create_cart(http());
+    expect_problem(checkout(http(), empty, body), 422, "cart-empty");
+}
+
 TEST_F(store_checkout, order_lists_page_by_cursor_and_refuse_bad_parameters) {
     auto p = test::make_sale_product(*server_, stores_[0], "Paged Spoon", 300, 20);
     auto buyer = customer();

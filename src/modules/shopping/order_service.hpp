@@ -118,7 +118,7 @@ private:
         const checkout_request& r,
         infra::db::transaction& tx
     );
-    // A checkout's order, its rows and its events, built before the write transaction.
+    // A checkout's order, its rows and its events, built before the statements that write them.
     struct order_draft {
         order placed;
         std::string json;  // to_json(placed), serialized once for the response and order.placed
@@ -136,6 +136,17 @@ private:
         const cart_quote& quoted,
         const order_draft& draft,
         const in_checkout& also,
+        infra::db::transaction& tx
+    );
+    // Quote, draft and checkout_tx in one write transaction, for a method that authorises in
+    // process; `out` holds the draft of the attempt that ran last.
+    core::task<core::result<void>> price_and_place_tx(
+        payment_method& method,
+        const cart_caller& who,
+        const std::string& cart_id,
+        const checkout_request& r,
+        const in_checkout& also,
+        std::optional<order_draft>& out,
         infra::db::transaction& tx
     );
     core::task<core::result<order>> cancel_tx(

@@ -41,6 +41,9 @@ class payment_method {
 public:
     virtual ~payment_method() = default;
     virtual std::string_view name() const = 0;
+    // True when authorize() completes without leaving the process (no provider round trip, never
+    // suspends): checkout may then call it inside the write transaction.
+    virtual bool authorizes_in_process() const { return false; }
     virtual core::task<core::result<authorization>> authorize(payment_request r) = 0;
     // Takes the authorised amount (cash handed over on delivery; a card capture).
     virtual core::task<core::result<std::string>> capture(std::string order_id, std::int64_t amount) = 0;
@@ -52,6 +55,7 @@ public:
 class cash_on_delivery final : public payment_method {
 public:
     std::string_view name() const override { return "cod"; }
+    bool authorizes_in_process() const override { return true; }
     core::task<core::result<authorization>> authorize(payment_request /*r*/) override {
         co_return authorization{.outcome = payment_outcome::authorized, .status = "pending"};
     }

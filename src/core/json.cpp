@@ -1,8 +1,11 @@
 #include "core/json.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
 
 namespace core::json {
 namespace {
@@ -408,7 +411,14 @@ void object_reader::done() {
 
 void append_escaped(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
-    for (unsigned char c : text) {
+    std::size_t plain = 0;  // start of the run of characters copied as they are
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        out.append(text.data() + plain, i - plain);
+        plain = i + 1;
         switch (c) {
             case '"':
                 out += "\\\"";
@@ -426,15 +436,103 @@ void append_escaped(std::string& out, std::string_view text) {
                 out += "\\t";
                 break;
             default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out.push_back(hex[c >> 4U]);
-                    out.push_back(hex[c & 0xFU]);
-                } else {
-                    out.push_back(static_cast<char>(c));
-                }
+                out += "\\u00";
+                out.push_back(hex[c >> 4U]);
+                out.push_back(hex[c & 0xFU]);
         }
     }
+    out.append(text.data() + plain, text.size() - plain);
+}
+
+void writer::separate() {
+    if (!first_) {
+        out_.push_back(',');
+    }
+    first_ = false;
+}
+
+writer& writer::begin_object() {
+    separate();
+    out_.push_back('{');
+    first_ = true;
+    return *this;
+}
+
+writer& writer::end_object() {
+    out_.push_back('}');
+    first_ = false;
+    return *this;
+}
+
+writer& writer::begin_array() {
+    separate();
+    out_.push_back('[');
+    first_ = true;
+    return *this;
+}
+
+writer& writer::end_array() {
+    out_.push_back(']');
+    first_ = false;
+    return *this;
+}
+
+writer& writer::key(std::string_view name) {
+    separate();
+    out_.push_back('"');
+    append_escaped(out_, name);
+    out_ += "\":";
+    first_ = true;  // the value that follows takes no comma
+    return *this;
+}
+
+writer& writer::string(std::string_view text) {
+    separate();
+    out_.push_back('"');
+    append_escaped(out_, text);
+    out_.push_back('"');
+    return *this;
+}
+
+writer& writer::string_or_null(const std::optional<std::string>& text) {
+    return text ? string(*text) : null();
+}
+
+writer& writer::number(std::int64_t n) {
+    separate();
+    std::array<char, 24> buf{};
+    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), n);
+    out_.append(buf.data(), end);
+    return *this;
+}
+
+writer& writer::number(double n) {
+    if (!std::isfinite(n)) {
+        return null();  // JSON has no NaN or infinity
+    }
+    separate();
+    std::array<char, 32> buf{};
+    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), n);
+    out_.append(buf.data(), end);
+    return *this;
+}
+
+writer& writer::boolean(bool b) {
+    separate();
+    out_ += b ? "true" : "false";
+    return *this;
+}
+
+writer& writer::null() {
+    separate();
+    out_ += "null";
+    return *this;
+}
+
+writer& writer::raw(std::string_view json) {
+    separate();
+    out_ += json;
+    return *this;
 }
 
 }  // namespace core::json

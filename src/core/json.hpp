@@ -121,4 +121,36 @@ std::string pointer_escape(std::string_view key);
 // writes JSON text directly instead of building a value first.
 void append_escaped(std::string& out, std::string_view text);
 
+// Writes JSON text straight into a string, for documents rendered on hot paths: no value tree
+// to allocate, serialise and free. Members and elements are separated by the writer; the caller
+// only nests begin/end calls correctly.
+//
+//   std::string out;
+//   core::json::writer w{out};
+//   w.begin_object().key("id").string(id).key("quantity").number(3).end_object();
+class writer {
+public:
+    explicit writer(std::string& out) : out_(out) {}
+
+    writer& begin_object();
+    writer& end_object();
+    writer& begin_array();
+    writer& end_array();
+    writer& key(std::string_view name);
+    writer& string(std::string_view text);
+    writer& string_or_null(const std::optional<std::string>& text);
+    writer& number(std::int64_t n);
+    writer& number(double n);
+    writer& boolean(bool b);
+    writer& null();
+    // A value that is JSON text already (a stored document, a serialised object).
+    writer& raw(std::string_view json);
+
+private:
+    void separate();
+
+    std::string& out_;
+    bool first_ = true;  // nothing written yet in the current object or array, or a key just was
+};
+
 }  // namespace core::json

@@ -16,6 +16,10 @@
 #include "infra/db/database.hpp"
 #include "modules/vendor/catalog.hpp"
 
+namespace core::json {
+class writer;
+}
+
 namespace shopping {
 
 // Who is calling a cart route: a signed-in user, a guest holding the cart's token, or both.
@@ -74,6 +78,8 @@ struct cart_quote {
 // {subtotal, discount, delivery, tax, total}, each {amount, currency}: carts, orders and
 // sub-orders all answer totals in this shape.
 boost::json::object totals_json(const amounts& a, std::string_view currency);
+// The same members, written as text (order documents).
+void write_totals(core::json::writer& w, const amounts& a, std::string_view currency);
 
 class checkout_cart {
 public:

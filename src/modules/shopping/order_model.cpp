@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <utility>
 
@@ -75,74 +76,145 @@ constexpr std::array<order_edge, 9> order_edges{{
     {order_status::in_progress, order_status::refunded},
 }};
 
-boost::json::object money_json(std::int64_t amount, std::string_view currency) {
-    return boost::json::object{{"amount", amount}, {"currency", currency}};
+using core::json::writer;
+
+void write_money(writer& w, std::int64_t amount, std::string_view currency) {
+    w.begin_object().key("amount").number(amount).key("currency").string(currency).end_object();
 }
 
-// Optional fields go in the objects' initializer lists, so each object is allocated once.
-boost::json::value or_null(const std::optional<std::string>& v) {
-    if (v) {
-        return boost::json::string{*v};
+void write_address(writer& w, const shipping_address& a) {
+    w.begin_object()
+        .key("line1")
+        .string(a.line1)
+        .key("city")
+        .string(a.city)
+        .key("country")
+        .string(a.country)
+        .key("lat")
+        .number(a.lat)
+        .key("lng")
+        .number(a.lng)
+        .key("name")
+        .string_or_null(a.name)
+        .key("line2")
+        .string_or_null(a.line2)
+        .key("postal_code")
+        .string_or_null(a.postal_code)
+        .key("phone")
+        .string_or_null(a.phone)
+        .end_object();
+}
+
+void write_item(writer& w, const order_item& i, std::string_view currency) {
+    w.begin_object()
+        .key("id")
+        .string(i.id)
+        .key("object")
+        .string("order_item")
+        .key("product_id")
+        .string(i.product_id)
+        .key("variant_id")
+        .string(i.variant_id)
+        .key("title")
+        .string(i.title)
+        .key("sku")
+        .string(i.sku)
+        .key("options")
+        .begin_object();
+    for (const auto& option : i.options) {
+        w.key(option.key());
+        if (const auto* text = option.value().if_string()) {
+            w.string(*text);
+        } else {
+            w.raw(boost::json::serialize(option.value()));
+        }
     }
-    return nullptr;
+    w.end_object().key("quantity").number(i.quantity).key("unit_price");
+    write_money(w, i.unit_amount, currency);
+    w.key("subtotal");
+    write_money(w, i.subtotal, currency);
+    w.key("discount");
+    write_money(w, i.discount, currency);
+    w.key("total");
+    write_money(w, i.total, currency);
+    w.end_object();
 }
 
-boost::json::object item_json(const order_item& i, std::string_view currency) {
-    return boost::json::object{
-        {"id", i.id},
-        {"object", "order_item"},
-        {"product_id", i.product_id},
-        {"variant_id", i.variant_id},
-        {"title", i.title},
-        {"sku", i.sku},
-        {"options", i.options},
-        {"quantity", i.quantity},
-        {"unit_price", money_json(i.unit_amount, currency)},
-        {"subtotal", money_json(i.subtotal, currency)},
-        {"discount", money_json(i.discount, currency)},
-        {"total", money_json(i.total, currency)},
-    };
+void write_history(writer& w, const history_entry& h) {
+    w.begin_object()
+        .key("to")
+        .string(h.to)
+        .key("actor")
+        .string(h.actor)
+        .key("at")
+        .string(core::format_rfc3339(h.at))
+        .key("sub_order_id")
+        .string_or_null(h.sub_order_id)
+        .key("from")
+        .string_or_null(h.from)
+        .key("reason")
+        .string_or_null(h.reason)
+        .end_object();
+}
+
+// A sub-order's members, without the braces: the vendor's view adds the order's fields to them.
+void write_sub_order_members(writer& w, const order& o, const sub_order& s) {
+    w.key("id")
+        .string(s.id)
+        .key("object")
+        .string("sub_order")
+        .key("order_id")
+        .string(s.order_id)
+        .key("vendor_id")
+        .string(s.vendor_id)
+        .key("status")
+        .string(to_string(s.status))
+        .key("delivery")
+        .begin_object()
+        .key("method")
+        .string(delivery_name(s.delivery));
+    if (s.distance_m) {
+        w.key("distance_m").number(*s.distance_m);
+    }
+    w.end_object().key("items").begin_array();
+    for (const auto& i : s.items) {
+        write_item(w, i, o.currency);
+    }
+    w.end_array().key("totals");
+    write_totals(w, s.totals, o.currency);
+    w.key("history").begin_array();
+    for (const auto& h : s.history) {
+        write_history(w, h);
+    }
+    w.end_array()
+        .key("created_at")
+        .string(core::format_rfc3339(s.created_at))
+        .key("updated_at")
+        .string(core::format_rfc3339(s.updated_at))
+        .key("reason")
+        .string_or_null(s.reason);
+}
+
+// The order's currency and payment members, which the customer's and the vendor's views share.
+void write_payment(writer& w, const order& o) {
+    w.key("currency")
+        .string(o.currency)
+        .key("payment")
+        .begin_object()
+        .key("method")
+        .string(o.payment_method)
+        .key("status")
+        .string(o.payment_status)
+        .end_object();
 }
 
 // What a vendor sees of the order beyond its sub-order; none of these keys is a sub-order's.
-boost::json::object vendor_fields(const order& o) {
-    return boost::json::object{
-        {"order_status", to_string(o.status)},
-        {"currency", o.currency},
-        {"payment", boost::json::object{{"method", o.payment_method}, {"status", o.payment_status}}},
-        {"shipping_address", to_json(o.address)},
-        {"email", or_null(o.email)},
-    };
-}
-
-boost::json::object sub_order_json(const order& o, const sub_order& s) {
-    boost::json::array items;
-    for (const auto& i : s.items) {
-        items.push_back(item_json(i, o.currency));
-    }
-    boost::json::array history;
-    for (const auto& h : s.history) {
-        history.push_back(to_json(h));
-    }
-    boost::json::object delivery{{"method", delivery_name(s.delivery)}};
-    if (s.distance_m) {
-        delivery["distance_m"] = *s.distance_m;
-    }
-    boost::json::object out{
-        {"id", s.id},
-        {"object", "sub_order"},
-        {"order_id", s.order_id},
-        {"vendor_id", s.vendor_id},
-        {"status", to_string(s.status)},
-        {"delivery", std::move(delivery)},
-        {"items", std::move(items)},
-        {"totals", totals_json(s.totals, o.currency)},
-        {"history", std::move(history)},
-        {"created_at", core::format_rfc3339(s.created_at)},
-        {"updated_at", core::format_rfc3339(s.updated_at)},
-        {"reason", or_null(s.reason)},
-    };
-    return out;
+void write_vendor_members(writer& w, const order& o) {
+    w.key("order_status").string(to_string(o.status));
+    write_payment(w, o);
+    w.key("shipping_address");
+    write_address(w, o.address);
+    w.key("email").string_or_null(o.email);
 }
 
 bool is_country(std::string_view c) {
@@ -262,21 +334,6 @@ core::error illegal_transition(
             "; it cannot become " + std::string{to}};
 }
 
-boost::json::object to_json(const shipping_address& a) {
-    boost::json::object o{
-        {"line1", a.line1},
-        {"city", a.city},
-        {"country", a.country},
-        {"lat", a.lat},
-        {"lng", a.lng},
-        {"name", or_null(a.name)},
-        {"line2", or_null(a.line2)},
-        {"postal_code", or_null(a.postal_code)},
-        {"phone", or_null(a.phone)},
-    };
-    return o;
-}
-
 shipping_address shipping_address_from_json(const boost::json::object& o) {
     auto str = [&](std::string_view k) -> std::optional<std::string> {
         const auto* v = o.if_contains(k);
@@ -349,74 +406,71 @@ core::result<checkout_request> parse_checkout(const boost::json::value& body) {
     return out;
 }
 
-boost::json::object to_json(const history_entry& h) {
-    boost::json::object o{
-        {"to", h.to},
-        {"actor", h.actor},
-        {"at", core::format_rfc3339(h.at)},
-        {"sub_order_id", or_null(h.sub_order_id)},
-        {"from", or_null(h.from)},
-        {"reason", or_null(h.reason)},
-    };
-    return o;
+std::string address_text(const shipping_address& a) {
+    std::string out;
+    writer w{out};
+    write_address(w, a);
+    return out;
 }
 
-boost::json::object to_json(const order& o) {
-    boost::json::array subs;
-    for (const auto& s : o.sub_orders) {
-        subs.push_back(sub_order_json(o, s));
-    }
-    boost::json::array history;
-    for (const auto& h : o.history) {
-        history.push_back(to_json(h));
-    }
-    boost::json::array promos;
+std::string order_text(const order& o) {
+    std::string out;
+    out.reserve(1024 + 1536 * o.sub_orders.size());
+    writer w{out};
+    w.begin_object().key("id").string(o.id).key("object").string("order").key("status").string(
+        to_string(o.status)
+    );
+    write_payment(w, o);
+    w.key("delivery")
+        .begin_object()
+        .key("method")
+        .string(delivery_name(o.delivery))
+        .end_object()
+        .key("shipping_address");
+    write_address(w, o.address);
+    w.key("totals");
+    write_totals(w, o.totals, o.currency);
+    w.key("promotion_ids").begin_array();
     for (const auto& p : o.promotion_ids) {
-        promos.push_back(boost::json::string{p});
+        w.string(p);
     }
-    boost::json::object out{
-        {"id", o.id},
-        {"object", "order"},
-        {"status", to_string(o.status)},
-        {"currency", o.currency},
-        {"payment", boost::json::object{{"method", o.payment_method}, {"status", o.payment_status}}},
-        {"delivery", boost::json::object{{"method", delivery_name(o.delivery)}}},
-        {"shipping_address", to_json(o.address)},
-        {"totals", totals_json(o.totals, o.currency)},
-        {"promotion_ids", std::move(promos)},
-        {"sub_orders", std::move(subs)},
-        {"history", std::move(history)},
-        {"created_at", core::format_rfc3339(o.created_at)},
-        {"updated_at", core::format_rfc3339(o.updated_at)},
-        {"email", or_null(o.email)},
-        {"customer_id", or_null(o.customer_id)},
-        {"reserved_until",
-         o.reserved_until ? or_null(core::format_rfc3339(*o.reserved_until)) : nullptr},
-    };
+    w.end_array().key("sub_orders").begin_array();
+    for (const auto& s : o.sub_orders) {
+        w.begin_object();
+        write_sub_order_members(w, o, s);
+        w.end_object();
+    }
+    w.end_array().key("history").begin_array();
+    for (const auto& h : o.history) {
+        write_history(w, h);
+    }
+    w.end_array()
+        .key("created_at")
+        .string(core::format_rfc3339(o.created_at))
+        .key("updated_at")
+        .string(core::format_rfc3339(o.updated_at))
+        .key("email")
+        .string_or_null(o.email)
+        .key("customer_id")
+        .string_or_null(o.customer_id)
+        .key("reserved_until");
+    if (o.reserved_until) {
+        w.string(core::format_rfc3339(*o.reserved_until));
+    } else {
+        w.null();
+    }
+    w.end_object();
     return out;
 }
 
-boost::json::object vendor_json(const order& o, const sub_order& s) {
-    auto out = sub_order_json(o, s);
-    auto fields = vendor_fields(o);
-    out.reserve(out.size() + fields.size());
-    for (auto& f : fields) {
-        out[f.key()] = std::move(f.value());
-    }
-    return out;
-}
-
-std::vector<std::string> vendor_json_texts(const order& o, const boost::json::object& doc) {
-    const auto fields = boost::json::serialize(vendor_fields(o));
-    std::vector<std::string> out;
-    for (const auto& sub : doc.at("sub_orders").as_array()) {
-        // Two objects with distinct keys, the first never empty: its closing brace gives way to
-        // the second's members.
-        auto text = boost::json::serialize(sub);
-        text.back() = ',';
-        text.append(fields, 1);
-        out.push_back(std::move(text));
-    }
+std::string vendor_order_text(const order& o, const sub_order& s) {
+    std::string out;
+    out.reserve(2048);
+    writer w{out};
+    w.begin_object();
+    write_sub_order_members(w, o, s);
+    write_vendor_members(w, o);
+    w.end_object();
     return out;
 }
 

@@ -79,7 +79,6 @@ struct shipping_address {
     double lat = 0;
     double lng = 0;
 };
-boost::json::object to_json(const shipping_address& a);
 shipping_address shipping_address_from_json(const boost::json::object& o);
 
 struct checkout_request {
@@ -153,13 +152,16 @@ struct order {
     std::vector<history_entry> history;  // the order's own entries
 };
 
-// What the customer sees: the order with every sub-order, items and the status timeline.
-boost::json::object to_json(const order& o);
-// What a vendor sees of one order: its own sub-order, the address and contact to deliver to.
-boost::json::object vendor_json(const order& o, const sub_order& s);
-// vendor_json(o, s) of every sub-order, serialized, from their entries of `doc` (to_json(o)) and
-// the order's fields serialized once: the checkout's suborder.created payloads.
-std::vector<std::string> vendor_json_texts(const order& o, const boost::json::object& doc);
-boost::json::object to_json(const history_entry& h);
+// The documents are written as JSON text directly (core::json::writer): an order with three
+// sub-orders is written on every checkout, inside the write transaction, and twenty of them make
+// a page of order history.
+// What the customer sees: the order with every sub-order, items and the status timeline. It is
+// also the order.placed payload.
+std::string order_text(const order& o);
+// What a vendor sees of one order: its own sub-order, the address and contact to deliver to. It
+// is also the suborder.created payload.
+std::string vendor_order_text(const order& o, const sub_order& s);
+// The address as stored with the order.
+std::string address_text(const shipping_address& a);
 
 }  // namespace shopping

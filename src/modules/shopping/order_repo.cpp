@@ -112,13 +112,26 @@ order_rows order_repo::rows_of(const order& o) const {
         " total, promotion_ids, reserved_until_ms, version, created_at_ms, updated_at_ms)",
         20};
     orders.add(infra::db::params{
-        param(o.id), param(o.customer_id), param(o.cart_id), param(o.email), param(o.currency),
-        param(std::string{to_string(o.status)}), param(o.payment_method), param(o.payment_status),
+        param(o.id),
+        param(o.customer_id),
+        param(o.cart_id),
+        param(o.email),
+        param(o.currency),
+        param(std::string{to_string(o.status)}),
+        param(o.payment_method),
+        param(o.payment_status),
         param(std::string{delivery_name(o.delivery)}),
-        param(boost::json::serialize(to_json(o.address))), param(o.totals.subtotal),
-        param(o.totals.discount), param(o.totals.delivery), param(o.totals.tax),
-        param(o.totals.total), param(boost::json::serialize(promos)), param(reserved_until),
-        param(std::int64_t{1}), param(ms_of(o.created_at)), param(ms_of(o.created_at))});
+        param(address_text(o.address)),
+        param(o.totals.subtotal),
+        param(o.totals.discount),
+        param(o.totals.delivery),
+        param(o.totals.tax),
+        param(o.totals.total),
+        param(boost::json::serialize(promos)),
+        param(reserved_until),
+        param(std::int64_t{1}),
+        param(ms_of(o.created_at)),
+        param(ms_of(o.created_at))});
 
     multi_insert subs{
         "INSERT INTO sub_orders (id, order_id, vendor_id, status, delivery_method, distance_m,"

@@ -28,8 +28,23 @@ http::response placed_response(const order& o, const std::string& json) {
     return res;
 }
 
-boost::json::value cursor_json(const std::optional<std::string>& c) {
-    return c ? boost::json::value(*c) : boost::json::value(nullptr);
+http::response json_text(std::string body) {
+    return http::text(200, std::move(body), "application/json");
+}
+
+// A list page of documents already written as JSON text.
+template <class Item, class Write>
+http::response list_text(
+    const std::vector<Item>& items, const std::optional<std::string>& next_cursor, Write write
+) {
+    std::string body;
+    core::json::writer w{body};
+    w.begin_object().key("object").string("list").key("items").begin_array();
+    for (const auto& item : items) {
+        w.raw(write(item));
+    }
+    w.end_array().key("next_cursor").string_or_null(next_cursor).end_object();
+    return json_text(std::move(body));
 }
 
 // An optional {reason} body; `required` for rejections.
@@ -208,12 +223,9 @@ core::task<http::response> order_routes::my_orders(http::request& req) {
     if (!listed) {
         co_return http::problem(listed);
     }
-    boost::json::array items;
-    for (const auto& o : listed->items) {
-        items.push_back(to_json(o));
-    }
-    co_return http::ok(boost::json::object{
-        {"object", "list"}, {"items", std::move(items)}, {"next_cursor", cursor_json(listed->next_cursor)}});
+    co_return list_text(listed->items, listed->next_cursor, [](const order& o) {
+        return order_text(o);
+    });
 }
 
 core::task<http::response> order_routes::my_order(http::request& req) {
@@ -221,7 +233,7 @@ core::task<http::response> order_routes::my_order(http::request& req) {
     if (!found) {
         co_return http::problem(found);
     }
-    co_return http::ok(to_json(*found));
+    co_return json_text(order_text(*found));
 }
 
 core::task<http::response> order_routes::cancel(http::request& req) {
@@ -233,7 +245,7 @@ core::task<http::response> order_routes::cancel(http::request& req) {
     if (!done) {
         co_return http::problem(done);
     }
-    co_return http::ok(to_json(*done));
+    co_return json_text(order_text(*done));
 }
 
 core::task<http::response> order_routes::vendor_orders(http::request& req) {
@@ -266,12 +278,9 @@ core::task<http::response> order_routes::vendor_orders(http::request& req) {
     if (!listed) {
         co_return http::problem(listed);
     }
-    boost::json::array items;
-    for (const auto& v : listed->items) {
-        items.push_back(vendor_json(v.parent, v.sub()));
-    }
-    co_return http::ok(boost::json::object{
-        {"object", "list"}, {"items", std::move(items)}, {"next_cursor", cursor_json(listed->next_cursor)}});
+    co_return list_text(listed->items, listed->next_cursor, [](const auto& v) {
+        return vendor_order_text(v.parent, v.sub());
+    });
 }
 
 core::task<http::response> order_routes::vendor_order(http::request& req) {
@@ -279,7 +288,7 @@ core::task<http::response> order_routes::vendor_order(http::request& req) {
     if (!found) {
         co_return http::problem(found);
     }
-    co_return http::ok(vendor_json(found->parent, found->sub()));
+    co_return json_text(vendor_order_text(found->parent, found->sub()));
 }
 
 core::task<http::response> order_routes::act(http::request& req, vendor_action action) {
@@ -293,7 +302,7 @@ core::task<http::response> order_routes::act(http::request& req, vendor_action a
     if (!done) {
         co_return http::problem(done);
     }
-    co_return http::ok(vendor_json(done->parent, done->sub()));
+    co_return json_text(vendor_order_text(done->parent, done->sub()));
 }
 
 }  // namespace shopping

@@ -248,16 +248,12 @@ core::task<core::result<order_service::order_draft>> order_service::draft_order(
         o.sub_orders.push_back(std::move(s));
     }
     draft.rows = repo_.rows_of(o);
-    // The order's document is built once: it is the response, the order.placed payload, and
-    // each sub-order's entry of it becomes that sub-order's suborder.created payload.
-    auto doc = to_json(o);
-    draft.json = boost::json::serialize(doc);
+    // The order's document is written once: it is the response and the order.placed payload.
+    draft.json = order_text(o);
     draft.events.push_back({std::string{order_events::order_placed}, o.id, draft.json});
-    auto payloads = vendor_json_texts(o, doc);
-    for (std::size_t i = 0; i < o.sub_orders.size(); ++i) {
+    for (const auto& s : o.sub_orders) {
         draft.events.push_back(
-            {std::string{order_events::suborder_created}, o.sub_orders[i].id,
-             std::move(payloads[i])}
+            {std::string{order_events::suborder_created}, s.id, vendor_order_text(o, s)}
         );
     }
     draft.placed = std::move(o);

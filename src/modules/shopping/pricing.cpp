@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
+#include <utility>
 
+#include "core/json.hpp"
 #include "core/money.hpp"
 
 namespace shopping {
@@ -187,6 +189,21 @@ boost::json::object totals_json(const amounts& a, std::string_view currency) {
         {"delivery", money(a.delivery)}, {"tax", money(a.tax)},
         {"total", money(a.total)},
     };
+}
+
+void write_totals(core::json::writer& w, const amounts& a, std::string_view currency) {
+    w.begin_object();
+    for (const auto& [name, amount] : {
+             std::pair{"subtotal", a.subtotal},
+             std::pair{"discount", a.discount},
+             std::pair{"delivery", a.delivery},
+             std::pair{"tax", a.tax},
+             std::pair{"total", a.total},
+         }) {
+        w.key(name).begin_object().key("amount").number(amount).key("currency").string(currency);
+        w.end_object();
+    }
+    w.end_object();
 }
 
 }  // namespace shopping

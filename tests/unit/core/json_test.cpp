@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace {
 
 boost::json::value parse(std::string_view text) { return *core::json::parse(text); }
@@ -96,6 +98,59 @@ TEST(json_validator, refuses_a_body_that_is_not_an_object) {
 
 TEST(json_validator, escapes_pointer_segments) {
     EXPECT_EQ(core::json::pointer_escape("a/b~c"), "a~1b~0c");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(json_writer, writes_nested_documents_that_parse_back) {
+    std::string out;
+    core::json::writer w{out};
+    w.begin_object()
+        .key("id")
+        .string("ord_1")
+        .key("empty")
+        .begin_object()
+        .end_object()
+        .key("items")
+        .begin_array()
+        .begin_object()
+        .key("quantity")
+        .number(std::int64_t{-3})
+        .key("lat")
+        .number(52.529)
+        .end_object()
+        .number(std::int64_t{7})
+        .begin_array()
+        .end_array()
+        .end_array()
+        .key("email")
+        .string_or_null(std::nullopt)
+        .key("paid")
+        .boolean(false)
+        .key("options")
+        .raw(R"({"size":"M"})")
+        .key("nan")
+        .number(std::nan(""))
+        .end_object();
+    EXPECT_EQ(
+        out, R"({"id":"ord_1","empty":{},"items":[{"quantity":-3,"lat":52.529},7,[]],"email":null,)"
+             R"("paid":false,"options":{"size":"M"},"nan":null})"
+    );
+    EXPECT_TRUE(core::json::parse(out));
+}
+
+TEST(json_writer, escapes_keys_and_strings_like_a_serialiser) {
+    const std::string tricky = "a\"b\\c\nd\te\x01 \xc3\xa9 end";
+    std::string out;
+    core::json::writer{out}.begin_object().key(tricky).string(tricky).end_object();
+    auto parsed = core::json::parse(out);
+    ASSERT_TRUE(parsed) << out;
+    const auto& object = parsed->as_object();
+    ASSERT_EQ(object.size(), 1U);
+    EXPECT_EQ(object.begin()->key(), tricky);
+    EXPECT_EQ(object.begin()->value().as_string(), tricky);
 }
 
 }  // namespace

@@ -3,9 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <cmath>
 #include <future>
-#include <memory>
 #include <thread>
 
 #include "support/trader.hpp"
@@ -125,38 +123,6 @@ TEST_F(http_server, metrics_expose_requests_latency_and_build) {
     EXPECT_NE(r.body.find("http_requests_in_flight"), std::string::npos);
     EXPECT_NE(r.body.find("http_open_connections"), std::string::npos);
     EXPECT_NE(r.body.find("trader_build_info{version="), std::string::npos);
-}
-
-// The kernel's SO_REUSEPORT hash alone spreads connections unevenly; each one goes to the I/O
-// thread with the fewest (the suite's server runs two).
-TEST_F(http_server, connections_are_spread_evenly_over_the_io_threads) {
-    auto open_on = [](const std::string& metrics, int thread) {
-        return test::metric_value(
-            metrics, "http_worker_connections{thread=\"" + std::to_string(thread) + "\"}"
-        );
-    };
-    // Connections left by the start-up probes close within the idle timeout; wait until only
-    // this client's is open.
-    double base = 0;
-    for (int i = 0; i < 60; ++i) {
-        const auto before = server_->http().get("/metrics").body;
-        base = open_on(before, 0) + open_on(before, 1);
-        if (base == 1) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_EQ(base, 1);
-    std::vector<std::unique_ptr<test::http_client>> clients;
-    for (int i = 0; i < 19; ++i) {
-        clients.push_back(std::make_unique<test::http_client>(server_->port()));
-        ASSERT_EQ(clients.back()->get("/healthz").status, 200);
-    }
-    const auto during = server_->http().get("/metrics").body;
-    const double first = open_on(during, 0);
-    const double second = open_on(during, 1);
-    EXPECT_EQ(first + second, base + 19) << during;
-    EXPECT_LE(std::abs(first - second), 1) << during;
 }
 
 TEST_F(http_server, oversized_headers_get_431) {

@@ -91,7 +91,6 @@ struct worker {
     net::io_context ioc{1};
     std::optional<tcp::acceptor> acceptor;
     std::list<session_entry> sessions;  // touched only on this worker's thread
-    std::atomic<int> open{0};           // its connections; every acceptor reads it
     bool stopping = false;
 };
 
@@ -151,7 +150,6 @@ struct server::impl {
           )) {}
 
     net::awaitable<void> accept_loop(worker& w);
-    worker& least_loaded(worker& here);
     net::awaitable<void> session(worker& w, tcp::socket socket);
     net::awaitable<void> refuse(tcp::socket socket);
     net::awaitable<void> drain();
@@ -172,13 +170,6 @@ server::server(server_settings settings, pipeline& handler, core::metrics::regis
     }
     for (unsigned i = 0; i < n; ++i) {
         impl_->workers.push_back(std::make_unique<worker>());
-        metrics.add_callback_gauge(
-            "http_worker_connections", "Open connections per I/O thread",
-            [w = impl_->workers.back().get()] {
-                return static_cast<double>(w->open.load(std::memory_order_relaxed));
-            },
-            {{"thread", std::to_string(i)}}
-        );
     }
 }
 
@@ -338,35 +329,8 @@ net::awaitable<void> server::impl::accept_loop(worker& w) {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto& target = least_loaded(w);
-        if (&target != &w) {
-            const auto protocol = socket.local_endpoint(ec).protocol();
-            const auto fd = ec ? -1 : socket.release(ec);
-            if (!ec) {
-                tcp::socket moved{target.ioc};
-                moved.assign(protocol, fd, ec);
-                socket = std::move(moved);
-            }
-            if (ec) {
-                continue;  // the connection is gone; its descriptor went with the failed socket
-            }
-        }
-        target.open.fetch_add(1, std::memory_order_relaxed);
-        net::co_spawn(target.ioc, session(target, std::move(socket)), net::detached);
+        net::co_spawn(w.ioc, session(w, std::move(socket)), net::detached);
     }
-}
-
-// The kernel's SO_REUSEPORT hash spreads keep-alive connections unevenly (64 of them have landed
-// 37 and 27 on two workers), and a worker's share of the connections sets how long each of its
-// requests queues. Every accepted connection goes to the worker with the fewest.
-worker& server::impl::least_loaded(worker& here) {
-    worker* best = &here;
-    for (auto& w : workers) {
-        if (w->open.load(std::memory_order_relaxed) < best->open.load(std::memory_order_relaxed)) {
-            best = w.get();
-        }
-    }
-    return *best;
 }
 
 net::awaitable<void> server::impl::refuse(tcp::socket socket) {
@@ -592,7 +556,6 @@ net::awaitable<void> server::impl::session(worker& w, tcp::socket socket) {
     }
     open_connections.sub();
     connections.fetch_sub(1, std::memory_order_relaxed);
-    w.open.fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace core::http

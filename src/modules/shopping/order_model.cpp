@@ -417,6 +417,11 @@ std::string order_text(const order& o) {
     std::string out;
     out.reserve(1024 + 1536 * o.sub_orders.size());
     writer w{out};
+    write_order(w, o);
+    return out;
+}
+
+void write_order(writer& w, const order& o) {
     w.begin_object().key("id").string(o.id).key("object").string("order").key("status").string(
         to_string(o.status)
     );
@@ -460,18 +465,21 @@ std::string order_text(const order& o) {
         w.null();
     }
     w.end_object();
-    return out;
 }
 
 std::string vendor_order_text(const order& o, const sub_order& s) {
     std::string out;
     out.reserve(2048);
     writer w{out};
+    write_vendor_order(w, o, s);
+    return out;
+}
+
+void write_vendor_order(writer& w, const order& o, const sub_order& s) {
     w.begin_object();
     write_sub_order_members(w, o, s);
     write_vendor_members(w, o);
     w.end_object();
-    return out;
 }
 
 }  // namespace shopping

@@ -161,6 +161,9 @@ std::string order_text(const order& o);
 // What a vendor sees of one order: its own sub-order, the address and contact to deliver to. It
 // is also the suborder.created payload.
 std::string vendor_order_text(const order& o, const sub_order& s);
+// The same two documents written into `w`: a list page writes every item into its own body.
+void write_order(core::json::writer& w, const order& o);
+void write_vendor_order(core::json::writer& w, const order& o, const sub_order& s);
 // The address as stored with the order.
 std::string address_text(const shipping_address& a);
 

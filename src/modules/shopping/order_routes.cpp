@@ -1,6 +1,5 @@
 #include "modules/shopping/order_routes.hpp"
 
-#include <boost/json/array.hpp>
 #include <functional>
 
 #include "core/http/body.hpp"
@@ -32,7 +31,7 @@ http::response json_text(std::string body) {
     return http::text(200, std::move(body), "application/json");
 }
 
-// A list page of documents already written as JSON text.
+// A list page whose items `write` puts straight into the body.
 template <class Item, class Write>
 http::response list_text(
     const std::vector<Item>& items, const std::optional<std::string>& next_cursor, Write write
@@ -41,7 +40,7 @@ http::response list_text(
     core::json::writer w{body};
     w.begin_object().key("object").string("list").key("items").begin_array();
     for (const auto& item : items) {
-        w.raw(write(item));
+        write(w, item);
     }
     w.end_array().key("next_cursor").string_or_null(next_cursor).end_object();
     return json_text(std::move(body));
@@ -223,9 +222,10 @@ core::task<http::response> order_routes::my_orders(http::request& req) {
     if (!listed) {
         co_return http::problem(listed);
     }
-    co_return list_text(listed->items, listed->next_cursor, [](const order& o) {
-        return order_text(o);
-    });
+    co_return list_text(
+        listed->items, listed->next_cursor,
+        [](core::json::writer& w, const order& o) { write_order(w, o); }
+    );
 }
 
 core::task<http::response> order_routes::my_order(http::request& req) {
@@ -278,9 +278,10 @@ core::task<http::response> order_routes::vendor_orders(http::request& req) {
     if (!listed) {
         co_return http::problem(listed);
     }
-    co_return list_text(listed->items, listed->next_cursor, [](const auto& v) {
-        return vendor_order_text(v.parent, v.sub());
-    });
+    co_return list_text(
+        listed->items, listed->next_cursor,
+        [](core::json::writer& w, const auto& v) { write_vendor_order(w, v.parent, v.sub()); }
+    );
 }
 
 core::task<http::response> order_routes::vendor_order(http::request& req) {

@@ -1,7 +1,6 @@
 #include "modules/shopping/order_service.hpp"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 #include <functional>
 #include <utility>
 
